@@ -1,0 +1,35 @@
+import Foundation
+
+/// One probe of one target. Conformers reach the network only through the transport they were
+/// initialised with, and record each exchange in the observation's transcript.
+public protocol Check: Sendable {
+    /// Stable identity; keys the incident tracker and titles tickets.
+    var id: CheckID { get }
+    /// How often to run, how long to wait, how many results make a state change.
+    var timing: CheckTiming { get }
+    /// Runs once within the check's timeout. `now` is the wall-clock start, used for judging
+    /// dates such as certificate expiry. Returns what was seen: success, or the step that failed
+    /// and the server's own words, with the transcript of the exchange. Never throws: every
+    /// problem is an observation.
+    func run(now: Date) async -> Observation
+}
+
+/// The scheduling and debouncing settings of one check (DESIGN.md §4 defaults).
+public struct CheckTiming: Sendable, Hashable {
+    public var interval: Duration
+    public var timeout: Duration
+    public var retryInterval: Duration
+    /// Consecutive failures that open an incident.
+    public var failures: Int
+    /// Consecutive successes that resolve it.
+    public var recoveries: Int
+
+    public init(interval: Duration = .seconds(60), timeout: Duration = .seconds(10),
+                retryInterval: Duration = .seconds(15), failures: Int = 3, recoveries: Int = 2) {
+        self.interval = interval
+        self.timeout = timeout
+        self.retryInterval = retryInterval
+        self.failures = failures
+        self.recoveries = recoveries
+    }
+}

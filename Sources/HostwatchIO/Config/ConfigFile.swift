@@ -1,0 +1,83 @@
+import Foundation
+import HostwatchCore
+
+/// The agent file and every domain file it names, loaded and validated together.
+public struct LoadedConfig: Sendable {
+    public var agent: AgentConfig
+    public var domains: [DomainConfig]
+    /// The agent file's path, as given.
+    public var path: String
+    /// Notices that do not make the config invalid.
+    public var notices: [ConfigError]
+}
+
+/// Reads config files from disk and reports every problem with its position (DESIGN.md §8).
+public enum ConfigFile {
+    /// The config path: the `--config` value, else `$HOSTWATCH_CONFIG`, else the system path.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        environment["HOSTWATCH_CONFIG"] ?? "/etc/hostwatch/hostwatch.json5"
+    }
+
+    /// Loads the agent file and all `*.json5` files in its checks folder. Throws the full list
+    /// of problems (not only the first) when any file is invalid.
+    public static func load(path: String) throws(ConfigLoadError) -> LoadedConfig {
+        let problems = ConfigReader.Problems()
+        guard let root = parse(path, problems: problems) else { throw ConfigLoadError(errors: problems.errors) }
+        let base = (path as NSString).deletingLastPathComponent
+        let resolve = { (value: String) -> String in
+            value.hasPrefix("/") ? value : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(value)
+        }
+        guard let agent = AgentConfig.read(root, file: path, problems: problems, resolve: resolve) else {
+            throw ConfigLoadError(errors: problems.errors)
+        }
+        var domains: [DomainConfig] = []
+        var seen: [String: String] = [:]
+        for file in domainFiles(in: agent.checksDir, problems: problems, configPath: path) {
+            guard let root = parse(file, problems: problems),
+                  let domain = DomainConfig.read(root, file: file, defaults: agent.defaults, problems: problems) else { continue }
+            if let other = seen[domain.domain.lowercased()] {
+                problems.add(ConfigError(file: file, position: nil, path: "domain",
+                                         message: "\"\(domain.domain)\" is already configured in \(other)"))
+                continue
+            }
+            seen[domain.domain.lowercased()] = file
+            domains.append(domain)
+        }
+        guard !problems.hasErrors else { throw ConfigLoadError(errors: problems.errors) }
+        return LoadedConfig(agent: agent, domains: domains, path: path, notices: problems.errors.filter(\.isNotice))
+    }
+
+    static func parse(_ file: String, problems: ConfigReader.Problems) -> JSON5Node? {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            let reason = FileManager.default.fileExists(atPath: file) ? "cannot read the file (permissions?)" : "no such file"
+            problems.add(ConfigError(file: file, position: nil, path: "", message: reason))
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            problems.add(ConfigError(file: file, position: nil, path: "", message: "the file is not UTF-8 text"))
+            return nil
+        }
+        let document = JSON5Document.parse(text)
+        for d in document.diagnostics {
+            problems.add(ConfigError(file: file, position: d.position, path: d.path, message: d.message))
+        }
+        return document.diagnostics.isEmpty ? document.root : nil
+    }
+
+    static func domainFiles(in folder: String, problems: ConfigReader.Problems, configPath: String) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            problems.add(ConfigError(file: configPath, position: nil, path: "checks", message: "\(folder) is not a folder"))
+            return []
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(".json5") && !$0.hasPrefix(".") }.sorted()
+            .map { (folder as NSString).appendingPathComponent($0) }
+    }
+}
+
+/// Every problem found while loading, one `FILE:LINE:COLUMN: key.path: message` line each.
+public struct ConfigLoadError: Error, Sendable, CustomStringConvertible {
+    public var errors: [ConfigError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

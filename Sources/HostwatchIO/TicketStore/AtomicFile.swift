@@ -1,0 +1,62 @@
+import HostwatchCore
+import Foundation
+import Glibc
+
+/// Crash-safe file replacement: write a temporary file, fsync it, rename it over the target,
+/// fsync the folder. A reader sees the old content or the new, never half of either.
+enum AtomicFile {
+    static func write(_ data: Data, to path: String, mode: mode_t = 0o640) throws(TicketStoreError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let temporary = "\(folder)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .io(path: temporary, message: errnoText()) }
+        var failure: String?
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errnoText()
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = errnoText() }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw .io(path: temporary, message: failure)
+        }
+        guard rename(temporary, path) == 0 else {
+            let message = errnoText()
+            unlink(temporary)
+            throw .io(path: path, message: message)
+        }
+        syncFolder(folder)
+    }
+
+    static func syncFolder(_ folder: String) {
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+/// An exclusive `flock` on a file, held for the duration of `body`. The agent and the CLI take
+/// the same lock for every write to the state folder.
+enum FileLock {
+    static func withLock<T>(_ path: String, _ body: () throws(TicketStoreError) -> T) throws(TicketStoreError) -> T {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o660)
+        guard fd >= 0 else { throw .io(path: path, message: AtomicFile.errnoText()) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw .io(path: path, message: AtomicFile.errnoText()) }
+        }
+        return try body()
+    }
+}

@@ -1,0 +1,164 @@
+import CCurl
+import Foundation
+import HostwatchCore
+
+/// HTTP(S) through libcurl on the shared multi loop.
+///
+/// The URL's host goes in SNI and the Host header while the connection is pinned to the
+/// request's address with `CURLOPT_CONNECT_TO`, per transfer (`CURLOPT_RESOLVE` would fill the
+/// multi handle's shared DNS cache, so two checks pinning one name to different addresses would
+/// race). Every check opens a fresh connection: a reused one would hide a dead listener.
+public struct CurlHTTPTransport: HTTPTransport {
+    public let loop: CurlMultiLoop
+    public var userAgent = "hostwatch/0.1"
+
+    public init(loop: CurlMultiLoop) {
+        self.loop = loop
+    }
+
+    public func perform(_ request: HTTPRequest) async -> HTTPResponse {
+        let transfer = prepare(request, verify: true)
+        let code = await loop.perform(transfer)
+        var response = response(from: transfer, code: code, request: request)
+        if code == CURLE_PEER_FAILED_VERIFICATION {
+            // A failed verification leaves no certificate info: look again without verifying,
+            // only as far as the handshake, to report the dates and names in the ticket.
+            let second = prepare(request, verify: false)
+            second.set(CURLOPT_CONNECT_ONLY, 1)
+            if await loop.perform(second) == CURLE_OK, var facts = Self.certificateFacts(second.certificateChain()) {
+                facts.unverified = true
+                response.certificate = facts
+            }
+        }
+        return response
+    }
+
+    private func prepare(_ request: HTTPRequest, verify: Bool) -> CurlTransfer {
+        let transfer = CurlTransfer()
+        transfer.readBodyBytes = max(request.readBodyBytes, request.keepBodyBytes)
+        transfer.maxHeaderBytes = request.maxHeaderBytes
+        transfer.set(CURLOPT_URL, request.url)
+        transfer.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        transfer.set(CURLOPT_USERAGENT, userAgent)
+        let ms = Int(max(1, request.timeout.milliseconds))
+        transfer.set(CURLOPT_TIMEOUT_MS, ms)
+        transfer.set(CURLOPT_CONNECTTIMEOUT_MS, ms)
+        transfer.set(CURLOPT_FRESH_CONNECT, 1)
+        transfer.set(CURLOPT_FORBID_REUSE, 1)
+        if let address = request.connectAddress {
+            let host = address.contains(":") ? "[\(address)]" : address
+            transfer.set(CURLOPT_CONNECT_TO, list: ["::\(host):"])
+        }
+        if URLParts(request.url).scheme == "https" {
+            transfer.set(CURLOPT_CERTINFO, 1)
+            if let ca = request.caFile { transfer.set(CURLOPT_CAINFO, ca) }
+            transfer.set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0)
+            transfer.set(CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0)
+        }
+        return transfer
+    }
+
+    private func response(from transfer: CurlTransfer, code: CURLcode, request: HTTPRequest) -> HTTPResponse {
+        var response = HTTPResponse()
+        let completed = code == CURLE_OK || (code == CURLE_WRITE_ERROR && transfer.bodyTruncated)
+        if !completed { response.error = Self.transferError(code, transfer: transfer) }
+        var timings = TransferTimings()
+        timings.nameLookup = .microseconds(transfer.info(offset: CURLINFO_NAMELOOKUP_TIME_T))
+        timings.connect = .microseconds(transfer.info(offset: CURLINFO_CONNECT_TIME_T))
+        timings.tls = .microseconds(transfer.info(offset: CURLINFO_APPCONNECT_TIME_T))
+        timings.firstByte = .microseconds(transfer.info(offset: CURLINFO_STARTTRANSFER_TIME_T))
+        timings.total = .microseconds(transfer.info(offset: CURLINFO_TOTAL_TIME_T))
+        response.timings = timings
+        if let ip = transfer.info(string: CURLINFO_PRIMARY_IP), !ip.isEmpty {
+            response.remote = "\(ip):\(transfer.info(CURLINFO_PRIMARY_PORT))"
+        }
+        let lines = transfer.headerLines
+        if let statusIndex = lines.lastIndex(where: { $0.hasPrefix("HTTP/") }) {
+            response.statusLine = lines[statusIndex]
+            let status = transfer.info(CURLINFO_RESPONSE_CODE)
+            response.status = status > 0 ? status : nil
+            response.headers = lines[(statusIndex + 1)...].compactMap { line in
+                guard let colon = line.firstIndex(of: ":") else { return nil }
+                return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }
+        }
+        response.body = transfer.body
+        response.bodyTruncated = transfer.bodyTruncated
+        response.bodyPrefix = Array(transfer.body.prefix(request.keepBodyBytes))
+        response.certificate = Self.certificateFacts(transfer.certificateChain())
+
+        var text = String(decoding: transfer.transcript, as: UTF8.self)
+        if !response.bodyPrefix.isEmpty {
+            let shown = String(decoding: response.bodyPrefix, as: UTF8.self)
+            text += "* body: first \(response.bodyPrefix.count) bytes\(transfer.bodyTruncated ? " (truncated at \(transfer.body.count) bytes read)" : ""):\n"
+            for line in shown.split(separator: "\n", omittingEmptySubsequences: false) { text += "< \(line)\n" }
+        }
+        if let error = response.error { text += "* hostwatch: transfer failed: \(error.detail)\n" }
+        response.transcript = Transcript(recorded: text, droppedBytes: transfer.transcriptDropped, limit: transfer.transcriptLimit)
+        return response
+    }
+
+    static func transferError(_ code: CURLcode, transfer: CurlTransfer) -> TransferError {
+        let detail = transfer.errorText(code)
+        switch code {
+        case CURLE_COULDNT_CONNECT:
+            return TransferError(kind: transfer.info(CURLINFO_OS_ERRNO) == Int(ECONNREFUSED) ? .refused : .unreachable, detail: detail)
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return TransferError(kind: .unreachable, detail: detail)
+        case CURLE_OPERATION_TIMEDOUT:
+            return TransferError(kind: .timeout, detail: detail)
+        case CURLE_SSL_CONNECT_ERROR:
+            return TransferError(kind: .tlsHandshake, detail: detail)
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
+            return TransferError(kind: code == CURLE_SSL_CACERT_BADFILE ? .other : .certificate, detail: detail)
+        case CURLE_WRITE_ERROR where transfer.headersOverflowed:
+            return TransferError(kind: .headersTooLarge, detail: "response headers exceed \(transfer.maxHeaderBytes) bytes")
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_PARTIAL_FILE:
+            return TransferError(kind: .protocolError, detail: detail)
+        default:
+            return TransferError(kind: .other, detail: "\(detail) (curl error \(code.rawValue))")
+        }
+    }
+
+    /// The leaf certificate's subject, issuer and expiry from libcurl's certinfo lines.
+    static func certificateFacts(_ chain: [[String]]) -> CertificateFacts? {
+        guard let leaf = chain.first else { return nil }
+        var facts = CertificateFacts()
+        for line in leaf {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon]
+            let value = String(line[line.index(after: colon)...])
+            switch name {
+            case "Subject": facts.subject = value
+            case "Issuer": facts.issuer = value
+            case "Expire date": facts.notAfter = CertificateDate.parse(value)
+            default: break
+            }
+        }
+        return facts
+    }
+}
+
+/// Dates as OpenSSL prints them in libcurl's certinfo: `Jan  5 12:00:00 2027 GMT`, or
+/// `2027-01-05 12:00:00 GMT` in some builds.
+enum CertificateDate {
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    static func parse(_ text: String) -> Date? {
+        let parts = text.split(separator: " ")
+        if parts.count >= 4, let monthIndex = months.firstIndex(of: String(parts[0])), let day = Int(parts[1]), let year = Int(parts[3]) {
+            let time = parts[2].split(separator: ":").compactMap { Int($0) }
+            guard time.count == 3 else { return nil }
+            return RFC3339.parse("\(pad(year, 4))-\(pad(monthIndex + 1, 2))-\(pad(day, 2))T\(pad(time[0], 2)):\(pad(time[1], 2)):\(pad(time[2], 2))Z")
+        }
+        if parts.count >= 2 {
+            return RFC3339.parse("\(parts[0])T\(parts[1])Z")
+        }
+        return nil
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+}

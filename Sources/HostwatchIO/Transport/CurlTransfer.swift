@@ -1,0 +1,193 @@
+import CCurl
+import Foundation
+
+/// One easy handle with what it records: the transcript (through the debug callback, which
+/// needs `CURLOPT_VERBOSE`), the response header lines and the body, each capped.
+final class CurlTransfer: @unchecked Sendable {
+    let easy: UnsafeMutableRawPointer
+    var continuation: CheckedContinuation<CURLcode, Never>?
+
+    /// Limits, set before the transfer starts.
+    var transcriptLimit = 64 * 1024
+    var maxHeaderBytes = 64 * 1024
+    var readBodyBytes = 1 << 20
+    var recordsBody = false
+
+    private(set) var transcript: [UInt8] = []
+    private(set) var transcriptDropped = 0
+    private(set) var headerLines: [String] = []
+    private(set) var headerBytes = 0
+    private(set) var headersOverflowed = false
+    private(set) var body: [UInt8] = []
+    private(set) var bodyTruncated = false
+
+    private var lists: [UnsafeMutablePointer<curl_slist>] = []
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+
+    init() {
+        CurlGlobal.initialize()
+        easy = curl_easy_init()
+        errorBuffer[0] = 0
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        // No signals from libcurl's resolver timeouts: the agent is multi-threaded.
+        hw_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        // Debian's libcurl sets /etc/ssl/certs as CApath, which turns off the multi handle's CA
+        // cache and makes every TLS handle re-read the whole bundle (~10-30 ms CPU each).
+        hw_easy_setopt_string(easy, CURLOPT_CAPATH, nil)
+        hw_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
+        hw_easy_setopt_long(easy, CURLOPT_VERBOSE, 1)
+        hw_easy_setopt_debug_callback(easy, curlDebug)
+        hw_easy_setopt_pointer(easy, CURLOPT_DEBUGDATA, me)
+        hw_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, curlWrite)
+        hw_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
+        hw_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, curlHeader)
+        hw_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        for list in lists { curl_slist_free_all(list) }
+        errorBuffer.deallocate()
+    }
+
+    func set(_ option: CURLoption, _ value: Int) { hw_easy_setopt_long(easy, option, value) }
+    func set(_ option: CURLoption, _ value: String) { hw_easy_setopt_string(easy, option, value) }
+
+    /// Sets a string-list option; the list lives as long as the transfer.
+    func set(_ option: CURLoption, list values: [String]) {
+        var list: UnsafeMutablePointer<curl_slist>?
+        for value in values { list = curl_slist_append(list, value) }
+        guard let list else { return }
+        lists.append(list)
+        hw_easy_setopt_slist(easy, option, list)
+    }
+
+    func finish(_ code: CURLcode) {
+        continuation?.resume(returning: code)
+        continuation = nil
+    }
+
+    /// libcurl's detailed message for the last failure, or its generic one for `code`.
+    func errorText(_ code: CURLcode) -> String {
+        let detail = String(cString: errorBuffer)
+        return detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+    }
+
+    func info(_ item: CURLINFO) -> Int {
+        var value = 0
+        hw_easy_getinfo_long(easy, item, &value)
+        return value
+    }
+
+    func info(offset item: CURLINFO) -> Int64 {
+        var value: curl_off_t = 0
+        hw_easy_getinfo_offset(easy, item, &value)
+        return Int64(value)
+    }
+
+    func info(string item: CURLINFO) -> String? {
+        var value: UnsafeMutablePointer<CChar>?
+        hw_easy_getinfo_string(easy, item, &value)
+        return value.map { String(cString: $0) }
+    }
+
+    /// The certificate chain as libcurl reports it (`CURLOPT_CERTINFO`): one list of
+    /// `Name:value` lines per certificate, leaf first.
+    func certificateChain() -> [[String]] {
+        var info: UnsafeMutablePointer<curl_certinfo>?
+        guard hw_easy_getinfo_certinfo(easy, &info) == CURLE_OK, let info, let certs = info.pointee.certinfo else { return [] }
+        var chain: [[String]] = []
+        for i in 0..<Int(info.pointee.num_of_certs) {
+            var lines: [String] = []
+            var node = certs[i]
+            while let current = node {
+                if let data = current.pointee.data { lines.append(String(cString: data)) }
+                node = current.pointee.next
+            }
+            chain.append(lines)
+        }
+        return chain
+    }
+
+    // MARK: Recording, called on the loop thread only
+
+    fileprivate func record(_ type: curl_infotype, _ bytes: UnsafeRawBufferPointer) {
+        let marker: UInt8
+        switch type {
+        case CURLINFO_TEXT: marker = UInt8(ascii: "*")
+        case CURLINFO_HEADER_IN: marker = UInt8(ascii: "<")
+        case CURLINFO_HEADER_OUT: marker = UInt8(ascii: ">")
+        default: return
+        }
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 10 { end += 1 }
+            var lineEnd = end
+            if lineEnd > start, bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
+            if lineEnd > start || type == CURLINFO_TEXT {
+                appendLine(marker, UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]))
+            }
+            start = end + 1
+        }
+    }
+
+    private func appendLine(_ marker: UInt8, _ line: UnsafeRawBufferPointer) {
+        let redacted = TranscriptRedaction.redact(line)
+        let size = (redacted?.count ?? line.count) + 3
+        guard transcript.count + size <= transcriptLimit else {
+            transcriptDropped += size
+            return
+        }
+        transcript.append(marker)
+        transcript.append(32)
+        if let redacted { transcript.append(contentsOf: redacted) } else { transcript.append(contentsOf: line) }
+        transcript.append(10)
+    }
+
+    fileprivate func receiveHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        headerBytes += bytes.count
+        guard headerBytes <= maxHeaderBytes else {
+            headersOverflowed = true
+            return false
+        }
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 10 || bytes[end - 1] == 13 { end -= 1 }
+        if end > 0 { headerLines.append(String(decoding: bytes[0..<end], as: UTF8.self)) }
+        return true
+    }
+
+    fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let room = readBodyBytes - body.count
+        if bytes.count > room {
+            body.append(contentsOf: bytes.prefix(max(0, room)))
+            bodyTruncated = true
+            return false
+        }
+        body.append(contentsOf: bytes)
+        return true
+    }
+}
+
+private let curlDebug: hw_debug_callback = { _, type, data, size, userdata in
+    guard let userdata, let data else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    transfer.record(type, UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
+
+private let curlWrite: hw_data_callback = { data, size, count, userdata in
+    guard let userdata, let data else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    let total = size * count
+    // Returning less than given aborts the transfer (CURLE_WRITE_ERROR): a body past the cap
+    // is not read to its end, so an endless body costs bounded memory and time.
+    return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: total)) ? total : 0
+}
+
+private let curlHeader: hw_data_callback = { data, size, count, userdata in
+    guard let userdata, let data else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    let total = size * count
+    return transfer.receiveHeader(UnsafeRawBufferPointer(start: data, count: total)) ? total : 0
+}

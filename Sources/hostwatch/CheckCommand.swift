@@ -1,0 +1,78 @@
+import Foundation
+import HostwatchCore
+import HostwatchIO
+
+/// `hostwatch check`: every selected check once, now; no debounce, nothing written.
+enum CheckCommand {
+    struct Result: Encodable {
+        var schema = "hostwatch.check-result/1"
+        var check: String
+        var status: String
+        var severity: String?
+        var category: String?
+        var summary: String
+        var endpoint: String?
+        var timingsMs: [String: Double]
+        var certificateExpiry: Date?
+        var transcript: String
+
+        enum CodingKeys: String, CodingKey {
+            case schema, check, status, severity, category, summary, endpoint, transcript
+            case timingsMs = "timings_ms", certificateExpiry = "certificate_expiry"
+        }
+    }
+
+    static func run(_ options: CommandLineOptions) async throws(UsageError) -> Int32 {
+        try options.allow(["json", "verbose"])
+        guard let config = Commands.loadConfig(options) else { return 3 }
+        let known = Set(config.domains.map { $0.domain.lowercased() })
+        for name in options.positional where !known.contains(name.lowercased()) {
+            Commands.printError("hostwatch: no domain \"\(name)\" in \(config.agent.checksDir)")
+            return 3
+        }
+        let wanted = Set(options.positional.map { $0.lowercased() })
+        let domains = config.domains.filter { wanted.isEmpty || wanted.contains($0.domain.lowercased()) }
+        let loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
+        defer { loop.shutdown() }
+        let built = CheckFactory(agent: config.agent, http: CurlHTTPTransport(loop: loop)).build(domains)
+        let observations = await withTaskGroup(of: (Int, Observation).self) { group in
+            for (i, item) in built.enumerated() {
+                group.addTask { (i, await item.check.run(now: Date())) }
+            }
+            var results: [(Int, Observation)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        let policy = IncidentPolicy()
+        var worst: Int32 = 0
+        var results: [Result] = []
+        for (observation, item) in zip(observations, built) {
+            var result = Result(check: observation.check.description, status: "ok", summary: observation.summary,
+                                endpoint: observation.endpoint,
+                                timingsMs: Dictionary(observation.timings.map { ($0.name, $0.milliseconds) }, uniquingKeysWith: { a, _ in a }),
+                                certificateExpiry: observation.certificateExpiry, transcript: observation.transcript.rendered)
+            if let failure = observation.failure {
+                let severity = policy.severity(of: failure, plan: item.subject.account.plan)
+                result.status = "failed"
+                result.severity = severity.rawValue
+                result.category = failure.category.rawValue
+                worst = max(worst, severity == .critical ? 2 : 1)
+            }
+            results.append(result)
+        }
+        if options.json {
+            print(Commands.jsonText(results))
+        } else {
+            for result in results {
+                let label = result.severity?.uppercased() ?? "OK"
+                print("\(label)\t\(result.check)\t\(result.summary)")
+                if options.flags.contains("verbose") || result.severity != nil {
+                    let timings = observations.first { $0.check.description == result.check }?.timingText ?? ""
+                    if !timings.isEmpty { print("\ttimings: \(timings)") }
+                    if let expiry = result.certificateExpiry { print("\tcertificate expires: \(RFC3339.format(expiry))") }
+                }
+            }
+        }
+        return worst
+    }
+}

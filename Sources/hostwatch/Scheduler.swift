@@ -1,0 +1,101 @@
+import Foundation
+import HostwatchCore
+import HostwatchIO
+
+/// The run loop: runs each check on its interval (first run spread over the interval, rechecks
+/// at the retry interval while failing), feeds the observations to the incident tracker, and
+/// carries out its actions on the ticket store. The only place with effects.
+actor Scheduler {
+    private var tracker: IncidentTracker
+    private let store: any TicketStore
+    private let logger: Logger
+    /// Open ticket ids by incident key.
+    private var openTickets: [String: String] = [:]
+
+    init(server: Ticket.Server, store: any TicketStore, logger: Logger) {
+        tracker = IncidentTracker(server: server)
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Registers the checks and rebuilds known incidents from the open tickets, so a restart
+    /// neither duplicates nor forgets one (DESIGN.md §5).
+    func prepare(_ checks: [CheckFactory.Built]) throws(TicketStoreError) {
+        for built in checks { tracker.register(built.check.id, subject: built.subject) }
+        for ticket in try store.openTickets() {
+            openTickets[ticket.key] = ticket.id
+            tracker.adopt(openTicketKey: ticket.key, openedAt: ticket.since)
+            logger.info("incident.adopted", ["ticket": ticket.id, "key": ticket.key])
+        }
+    }
+
+    /// Runs every check until the surrounding task is cancelled.
+    nonisolated func run(_ checks: [CheckFactory.Built]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for built in checks {
+                group.addTask { await self.loop(built.check) }
+            }
+        }
+    }
+
+    private nonisolated func loop(_ check: any Check) async {
+        let timing = check.timing
+        // Spread first runs over the interval (at most 5 s) by a stable hash of the check,
+        // so a thousand checks do not all start in the same instant.
+        let spreadMs = min(timing.interval.milliseconds, 5000)
+        let offset = spreadMs > 0 ? Int64(Self.stableHash(check.id.description) % UInt64(spreadMs)) : 0
+        try? await Task.sleep(for: .milliseconds(offset))
+        while !Task.isCancelled {
+            let observation = await check.run(now: Date())
+            if Task.isCancelled { break }
+            let unsettled = await record(observation)
+            try? await Task.sleep(for: unsettled ? timing.retryInterval : timing.interval)
+        }
+    }
+
+    private func record(_ observation: Observation) -> Bool {
+        if let failure = observation.failure {
+            logger.info("check.failed", ["check": observation.check.description, "kind": failure.kind.rawValue, "message": failure.message])
+        } else {
+            logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
+        }
+        for action in tracker.record(observation, at: Date()) { perform(action) }
+        return tracker.isUnsettled(observation.check)
+    }
+
+    private func perform(_ action: IncidentAction) {
+        do {
+            switch action {
+            case .open(let draft):
+                let ticket = try store.open(draft)
+                openTickets[draft.key] = ticket.id
+                logger.info("ticket.opened", ["ticket": ticket.id, "key": draft.key, "severity": draft.severity.rawValue,
+                                              "subject": draft.subject])
+            case .update(let key, let step):
+                guard let id = openTickets[key] else { return }
+                _ = try store.update(id: id) { ticket throws(TicketStoreError) in ticket.addStep(step) }
+                logger.info("ticket.updated", ["ticket": id, "key": key])
+            case .resolve(let key, let time, let step):
+                guard let id = openTickets.removeValue(forKey: key) else { return }
+                let ticket = try store.update(id: id) { ticket throws(TicketStoreError) in
+                    guard ticket.status != .resolved else { return }
+                    ticket.resolve(at: time, step: step.text)
+                }
+                logger.info("ticket.resolved", ["ticket": id, "key": key, "downtime_s": "\(ticket.downtimeSeconds ?? 0)"])
+            }
+        } catch {
+            // The incident stays known in memory; the next transition tries the store again.
+            logger.error("store.failed", ["error": error.description])
+        }
+    }
+
+    /// FNV-1a: stable across runs, unlike `Hasher`.
+    static func stableHash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+}

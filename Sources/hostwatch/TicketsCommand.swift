@@ -1,0 +1,84 @@
+import Foundation
+import HostwatchCore
+import HostwatchIO
+
+/// `hostwatch tickets`: the responder's view of the store.
+enum TicketsCommand {
+    static func run(_ options: CommandLineOptions) throws(UsageError) -> Int32 {
+        var positional = options.positional
+        let sub = positional.isEmpty ? "list" : positional.removeFirst()
+        guard let config = Commands.loadConfig(options) else { return 1 }
+        let store: FileTicketStore
+        do { store = try FileTicketStore(folder: config.agent.stateDir) } catch {
+            Commands.printError("hostwatch: \(error.description)")
+            return 1
+        }
+        switch sub {
+        case "list":
+            try options.allow(["all", "json", "status", "severity", "domain", "account", "since"])
+            guard positional.isEmpty else { throw UsageError("tickets list takes no arguments") }
+            return try list(store, options)
+        case "show":
+            try options.allow(["json"])
+            guard positional.count == 1 else { throw UsageError("tickets show takes one ticket id") }
+            return show(store, id: positional[0].uppercased(), json: options.json)
+        default:
+            throw UsageError("unknown tickets command \"\(sub)\"")
+        }
+    }
+
+    static func list(_ store: FileTicketStore, _ options: CommandLineOptions) throws(UsageError) -> Int32 {
+        var filter = TicketFilter(includeResolved: options.flags.contains("all"))
+        if let text = options.values["status"] {
+            guard let status = Ticket.Status(rawValue: text) else { throw UsageError("--status is open, acknowledged or resolved") }
+            filter.status = status
+        }
+        if let text = options.values["severity"] {
+            guard let severity = Severity(rawValue: text) else { throw UsageError("--severity is warning or critical") }
+            filter.severity = severity
+        }
+        filter.domain = options.values["domain"]
+        filter.account = options.values["account"]
+        if let text = options.values["since"] {
+            if let duration = DurationText.parse(text) {
+                filter.since = Date().addingTimeInterval(-duration.timeInterval)
+            } else if let date = RFC3339.parse(text) {
+                filter.since = date
+            } else {
+                throw UsageError("--since takes a duration (24h) or an RFC 3339 time")
+            }
+        }
+        let summaries: [TicketSummary]
+        do { summaries = try store.list().filter(filter.matches) } catch {
+            Commands.printError("hostwatch: \(error.description)")
+            return 1
+        }
+        if options.json {
+            print(Commands.jsonText(TicketList(tickets: summaries)))
+        } else if summaries.isEmpty {
+            print(filter.includeResolved || filter.status != nil ? "no tickets" : "no open tickets")
+        } else {
+            for summary in summaries { print(TicketFormat.line(summary)) }
+        }
+        return 0
+    }
+
+    static func show(_ store: FileTicketStore, id: String, json: Bool) -> Int32 {
+        do {
+            guard let ticket = try store.ticket(id: id) else {
+                Commands.printError("hostwatch: no ticket \(id)")
+                return 1
+            }
+            print(json ? Commands.jsonText(ticket) : TicketFormat.full(ticket), terminator: json ? "\n" : "")
+            return 0
+        } catch {
+            Commands.printError("hostwatch: \(error.description)")
+            return 1
+        }
+    }
+
+    struct TicketList: Encodable {
+        var schema = "hostwatch.ticket-list/1"
+        var tickets: [TicketSummary]
+    }
+}
