@@ -82,9 +82,11 @@ public struct IncidentTracker: Sendable {
                 return [.open(draft)]
             }
             if state.debounce.isDown {
-                // While down, record only changes of the error, not every recheck.
+                // While down, record only changes of the error, not every recheck (and not the
+                // first failure seen after a restart, whose predecessor is unknown).
                 defer { state.lastFailure = failure }
-                return state.lastFailure?.message == failure.message ? [] : [.update(key: key, step: step)]
+                guard let last = state.lastFailure, last.message != failure.message else { return [] }
+                return [.update(key: key, step: step)]
             }
             state.attempts.append(step)
             if state.attempts.count > attemptLimit { state.attempts.removeFirst(state.attempts.count - attemptLimit) }

@@ -113,7 +113,9 @@ public struct CurlHTTPTransport: HTTPTransport {
             return TransferError(kind: code == CURLE_SSL_CACERT_BADFILE ? .other : .certificate, detail: detail)
         case CURLE_WRITE_ERROR where transfer.headersOverflowed:
             return TransferError(kind: .headersTooLarge, detail: "response headers exceed \(transfer.maxHeaderBytes) bytes")
-        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_PARTIAL_FILE:
+        // UNSUPPORTED_PROTOCOL here is "Received HTTP/0.9 when not allowed": bytes that are not HTTP.
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_PARTIAL_FILE,
+             CURLE_UNSUPPORTED_PROTOCOL, CURLE_BAD_CONTENT_ENCODING:
             return TransferError(kind: .protocolError, detail: detail)
         default:
             return TransferError(kind: .other, detail: "\(detail) (curl error \(code.rawValue))")
