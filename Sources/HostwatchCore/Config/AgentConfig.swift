@@ -11,6 +11,7 @@ public struct AgentConfig: Sendable, Hashable {
     public struct Defaults: Sendable, Hashable {
         public var timing = CheckTiming()
         public var certWarningDays = 14
+        public init() {}
     }
 
     /// Bounds on what the agent takes.
@@ -21,6 +22,7 @@ public struct AgentConfig: Sendable, Hashable {
         public var bodyBytes = 1024
         /// Evidence bytes per ticket.
         public var evidenceBytes = 1 << 20
+        public init() {}
     }
 
     public var server: Server
@@ -77,6 +79,13 @@ public struct AgentConfig: Sendable, Hashable {
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
                            caFile: caFile.map(resolve), defaults: defaults, limits: limits)
+    }
+
+    /// The `checks` folder as written, from a root object that may hold errors elsewhere.
+    public static func checksFolder(in root: JSON5Node) -> String? {
+        guard case .object(let members) = root.value, let node = members.first(where: { $0.key == "checks" })?.value,
+              case .string(let folder) = node.value else { return nil }
+        return folder
     }
 
     /// Reads the timing keys any check object may override (`interval`, `timeout`,

@@ -22,19 +22,21 @@ public enum ConfigFile {
     /// of problems (not only the first) when any file is invalid.
     public static func load(path: String) throws(ConfigLoadError) -> LoadedConfig {
         let problems = ConfigReader.Problems()
-        guard let root = parse(path, problems: problems) else { throw ConfigLoadError(errors: problems.errors) }
+        guard let root = parse(path, problems: problems) else { throw ConfigLoadError(errors: Self.ordered(problems.errors)) }
         let base = (path as NSString).deletingLastPathComponent
         let resolve = { (value: String) -> String in
             value.hasPrefix("/") ? value : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(value)
         }
-        guard let agent = AgentConfig.read(root, file: path, problems: problems, resolve: resolve) else {
-            throw ConfigLoadError(errors: problems.errors)
-        }
+        let agent = AgentConfig.read(root, file: path, problems: problems, resolve: resolve)
+        // Domain files are read even when the agent file has errors, so one run of `validate`
+        // reports every problem in every file.
+        let checksDir = agent?.checksDir ?? resolve(AgentConfig.checksFolder(in: root) ?? "checks")
+        let defaults = agent?.defaults ?? AgentConfig.Defaults()
         var domains: [DomainConfig] = []
         var seen: [String: String] = [:]
-        for file in domainFiles(in: agent.checksDir, problems: problems, configPath: path) {
+        for file in domainFiles(in: checksDir, problems: problems, configPath: path) {
             guard let root = parse(file, problems: problems),
-                  let domain = DomainConfig.read(root, file: file, defaults: agent.defaults, problems: problems) else { continue }
+                  let domain = DomainConfig.read(root, file: file, defaults: defaults, problems: problems) else { continue }
             if let other = seen[domain.domain.lowercased()] {
                 problems.add(ConfigError(file: file, position: nil, path: "domain",
                                          message: "\"\(domain.domain)\" is already configured in \(other)"))
@@ -43,8 +45,21 @@ public enum ConfigFile {
             seen[domain.domain.lowercased()] = file
             domains.append(domain)
         }
-        guard !problems.hasErrors else { throw ConfigLoadError(errors: problems.errors) }
+        guard let agent, !problems.hasErrors else { throw ConfigLoadError(errors: Self.ordered(problems.errors)) }
         return LoadedConfig(agent: agent, domains: domains, path: path, notices: problems.errors.filter(\.isNotice))
+    }
+
+    /// Problems in file order, and within a file by position (unknown keys are found last).
+    static func ordered(_ errors: [ConfigError]) -> [ConfigError] {
+        var fileOrder: [String: Int] = [:]
+        for error in errors where fileOrder[error.file] == nil { fileOrder[error.file] = fileOrder.count }
+        return errors.enumerated().sorted { a, b in
+            let (x, y) = (a.element, b.element)
+            if x.file != y.file { return fileOrder[x.file]! < fileOrder[y.file]! }
+            let px = x.position.map { ($0.line, $0.column) } ?? (0, 0)
+            let py = y.position.map { ($0.line, $0.column) } ?? (0, 0)
+            return px != py ? px < py : a.offset < b.offset
+        }.map(\.element)
     }
 
     static func parse(_ file: String, problems: ConfigReader.Problems) -> JSON5Node? {
@@ -61,7 +76,8 @@ public enum ConfigFile {
         for d in document.diagnostics {
             problems.add(ConfigError(file: file, position: d.position, path: d.path, message: d.message))
         }
-        return document.diagnostics.isEmpty ? document.root : nil
+        // Duplicate keys leave a usable tree (first kept): read on to report the other problems too.
+        return document.root
     }
 
     static func domainFiles(in folder: String, problems: ConfigReader.Problems, configPath: String) -> [String] {

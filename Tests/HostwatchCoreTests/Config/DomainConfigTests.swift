@@ -1,0 +1,127 @@
+import Testing
+@testable import HostwatchCore
+
+@Suite struct DomainConfigTests {
+    func read(_ text: String) -> (DomainConfig?, [String]) {
+        let document = JSON5Document.parse(text)
+        let problems = ConfigReader.Problems()
+        for d in document.diagnostics { problems.add(ConfigError(file: "d.json5", position: d.position, path: d.path, message: d.message)) }
+        guard let root = document.root else { return (nil, problems.errors.map(\.description)) }
+        let config = DomainConfig.read(root, file: "d.json5", defaults: AgentConfig.Defaults(), problems: problems)
+        return (config, problems.errors.map(\.description))
+    }
+
+    @Test func readsADomainWithOneWebCheckAndItsDefaults() throws {
+        let (config, errors) = read(#"{ domain: "example.org", account: "Ex (#1)", plan: "plus", web: { url: "https://example.org/", expect_status: [200, 301], contains: "Ex", forbids: ["hacked by"], interval: "30s" } }"#)
+        #expect(errors.isEmpty)
+        let domain = try #require(config)
+        #expect(domain.plan == .plus)
+        guard case .web(let web, let index) = try #require(domain.checks.first) else { return }
+        #expect(index == nil)
+        #expect(web.expectStatus == [200, 301])
+        #expect(web.forbids == ["hacked by"])
+        #expect(web.timing.interval == .seconds(30))
+        #expect(web.timing.retryInterval == .seconds(15))
+        #expect(web.timing.failures == 3)
+        #expect(web.certWarningDays == 14)
+    }
+
+    @Test func aListOfWebChecksIsIndexed() throws {
+        let (config, errors) = read(#"{ domain: "a.test", web: [{ url: "http://a.test/" }, { url: "https://a.test/x", address: "127.0.0.2" }] }"#)
+        #expect(errors.isEmpty)
+        #expect(config?.checks.map(\.index) == [0, 1])
+        #expect(config?.account == "a.test")
+        #expect(config?.plan == .free)
+    }
+
+    /// One row per rule: the text, and the exact error line it must produce.
+    @Test(arguments: [
+        (#"{ domain: "a.test", web: { url: "http://a.test/", expect_status: [200, "ok"] } }"#,
+         #"d.json5:1:72: web.expect_status[1]: expected a number, found "ok""#),
+        (#"{ domain: "a.test", web: { url: "http://a.test/", expect_satus: [200] } }"#,
+         #"d.json5:1:51: web.expect_satus: unknown key "expect_satus"; did you mean "expect_status"?"#),
+        (#"{ domain: "a.test", web: { url: "http://a.test/", interval: 60 } }"#,
+         #"d.json5:1:61: web.interval: expected a duration such as "15s", found 60"#),
+        (#"{ domain: "a.test", web: { url: "http://a.test/", timeout: "10 seconds" } }"#,
+         #"d.json5:1:60: web.timeout: "10 seconds" is not a duration (use ms, s, m, h, d: "500ms", "15s", "1h30m")"#),
+        (#"{ domain: "a.test", web: { url: "ftp://a.test/" } }"#,
+         #"d.json5:1:33: web.url: expected an http:// or https:// URL, found "ftp://a.test/""#),
+        (#"{ domain: "a.test", web: { } }"#, #"d.json5:1:26: web: missing required key "url""#),
+        (#"{ web: { url: "http://a.test/" } }"#, #"d.json5:1:1: missing required key "domain""#),
+        (#"{ domain: "a.test", plan: "gold" }"#, #"d.json5:1:27: plan: expected "free" or "plus", found "gold""#),
+        (#"{ domain: "a..test" }"#, #"d.json5:1:11: domain: "a..test" is not a domain name"#),
+        (#"{ domain: "a.test", web: { url: "http://a.test/", address: "web.example.net" } }"#,
+         #"d.json5:1:60: web.address: "web.example.net" is not an IP address"#),
+        (#"{ domain: "a.test", web: { url: "http://a.test/", failures: 1.5 } }"#,
+         #"d.json5:1:61: web.failures: expected a whole number, found 1.5"#),
+        (#"{ domain: "a.test", domain: "b.test" }"#, #"d.json5:1:21: domain: duplicate key "domain" (first at 1:3)"#),
+        (#"{ domain: "a.test", web: [{ url: "http://a.test/" }, "x"] }"#, #"d.json5:1:54: web[1]: expected an object, found "x""#),
+    ])
+    func everyRuleNamesThePlaceTheKeyAndTheValue(text: String, expected: String) {
+        let (_, errors) = read(text)
+        #expect(errors.contains(expected), "\(errors)")
+    }
+
+    @Test func everyErrorIsReportedNotJustTheFirst() {
+        let (config, errors) = read(#"{ domain: "a.test", plan: "x", web: { url: "ftp://a/", interval: 5, bogus: 1 } }"#)
+        #expect(config == nil)
+        #expect(errors.count == 4, "\(errors)")
+    }
+
+    @Test func checksNotYetRunAreAcceptedWithANotice() {
+        let document = JSON5Document.parse(#"{ domain: "a.test", smtp: { port: 25 } }"#)
+        let problems = ConfigReader.Problems()
+        let config = DomainConfig.read(document.root!, file: "d.json5", defaults: AgentConfig.Defaults(), problems: problems)
+        #expect(config != nil)
+        #expect(problems.errors.count == 1)
+        #expect(problems.errors.first?.isNotice == true)
+        #expect(!problems.hasErrors)
+    }
+}
+
+@Suite struct AgentConfigTests {
+    func read(_ text: String) -> (AgentConfig?, [String]) {
+        let document = JSON5Document.parse(text)
+        let problems = ConfigReader.Problems()
+        let config = document.root.flatMap { AgentConfig.read($0, file: "a.json5", problems: problems, resolve: { $0.hasPrefix("/") ? $0 : "/etc/hostwatch/\($0)" }) }
+        return (config, problems.errors.filter { !$0.isNotice }.map(\.description))
+    }
+
+    @Test func readsTheContractKeysAndResolvesPaths() throws {
+        let (config, errors) = read(#"""
+        { server: { name: "web01", address: "203.0.113.10" }, state_dir: "/var/lib/hostwatch", checks: "checks",
+          tls: { ca_file: "/etc/ssl/certs/ca-certificates.crt" },
+          defaults: { interval: "60s", timeout: "10s", retry_interval: "15s", failures: 3, recoveries: 2, cert_warning_days: 21 },
+          limits: { in_flight: 128, body_bytes: "2KiB", evidence_bytes: "1MiB" } }
+        """#)
+        #expect(errors.isEmpty)
+        let agent = try #require(config)
+        #expect(agent.server.address == "203.0.113.10")
+        #expect(agent.checksDir == "/etc/hostwatch/checks")
+        #expect(agent.defaults.certWarningDays == 21)
+        #expect(agent.limits.inFlight == 128)
+        #expect(agent.limits.bodyBytes == 2048)
+    }
+
+    @Test(arguments: [
+        (#"{ server: { name: "w", address: "localhost" } }"#,
+         #"a.json5:1:33: server.address: "localhost" is not an IP address (hostwatch never resolves names through the system resolver)"#),
+        (#"{ server: { name: "w", address: "::1" }, limits: { body_bytes: "lots" } }"#,
+         #"a.json5:1:64: limits.body_bytes: "lots" is not a size (a number of bytes, or with KB, MB, GB, KiB, MiB, GiB)"#),
+        (#"{ server: { name: "w", address: "127.0.0.1" }, defaults: { recoveries: 0 } }"#,
+         #"a.json5:1:72: defaults.recoveries: 0 is out of range (1…100)"#),
+        (#"{ server: { name: "w", address: "127.0.0.1" }, sever: {} }"#,
+         #"a.json5:1:48: sever: unknown key "sever"; did you mean "server"?"#),
+        (#"{ }"#, #"a.json5:1:1: missing required key "server""#),
+    ])
+    func agentFileErrorsNameThePlace(text: String, expected: String) {
+        #expect(read(text).1.contains(expected), "\(read(text).1)")
+    }
+
+    @Test(arguments: [("127.0.0.1", true), ("203.0.113.10", true), ("::1", true), ("2001:db8::10", true),
+                      ("::ffff:127.0.0.1", true), ("256.1.1.1", false), ("1.2.3", false), ("example.net", false),
+                      ("1::2::3", false), ("", false)])
+    func recognisesAddressLiterals(text: String, isLiteral: Bool) {
+        #expect(IPAddressText.isLiteral(text) == isLiteral)
+    }
+}
