@@ -79,7 +79,8 @@ public final class CurlMultiLoop: @unchecked Sendable {
 /// The loop itself, owned by its thread.
 private final class LoopThread: @unchecked Sendable {
     let multi: UnsafeMutableRawPointer
-    unowned let owner: CurlMultiLoop
+    // Strong: the loop object lives until its thread has stopped (after `shutdown()`).
+    let owner: CurlMultiLoop
     var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
 
     init(multi: UnsafeMutableRawPointer, owner: CurlMultiLoop) {
