@@ -50,14 +50,13 @@ public struct HTTPCheck: Check {
         self.transport = transport
         self.caFile = caFile
         self.keepBodyBytes = keepBodyBytes
+        let target = URLParts(configuration.url)
+        let host = address.contains(":") ? "[\(address)]" : address
+        endpoint = "\(host):\(target.port)/\(target.scheme)"
     }
 
     /// `ADDRESS:PORT/http` or `/https`, from the URL's scheme and port.
-    public var endpoint: String {
-        let target = URLParts(configuration.url)
-        let host = address.contains(":") ? "[\(address)]" : address
-        return "\(host):\(target.port)/\(target.scheme)"
-    }
+    public let endpoint: String
 
     public func run(now: Date) async -> Observation {
         let request = HTTPRequest(url: configuration.url, connectAddress: address, timeout: timing.timeout,
@@ -72,7 +71,7 @@ public struct HTTPCheck: Check {
         let timings: [(name: String, milliseconds: Double)] = [
             ("dns", response.timings.nameLookup), ("connect", response.timings.connect), ("tls", response.timings.tls),
             ("first_byte", response.timings.firstByte), ("total", response.timings.total),
-        ].filter { $0.0 != "tls" || URLParts(configuration.url).scheme == "https" }
+        ].filter { $0.0 != "tls" || endpoint.hasSuffix("/https") }
             .map { (name: $0.0, milliseconds: $0.1.timeInterval * 1000) }
         var observation = Observation(check: check, endpoint: endpoint, startedAt: now, duration: response.timings.total,
                                       outcome: .ok, summary: "", timings: timings,
@@ -165,10 +164,18 @@ public struct URLParts: Sendable, Hashable {
     public var port: Int
 
     public init(_ url: String) {
-        let lower = url.lowercased()
-        let schemeEnd = lower.range(of: "://")
-        scheme = schemeEnd.map { String(lower[..<$0.lowerBound]) } ?? ""
-        var rest = schemeEnd.map { String(url[$0.upperBound...]) } ?? url
+        // Plain scans over UTF-8: Foundation's `range(of:)` goes through UTF-16 and ICU-style
+        // machinery, and this runs for every transfer.
+        let bytes = Array(url.utf8)
+        var schemeEnd: Int?
+        if bytes.count >= 3 {
+            for i in 0..<(bytes.count - 2) where bytes[i] == 58 && bytes[i + 1] == 47 && bytes[i + 2] == 47 {
+                schemeEnd = i
+                break
+            }
+        }
+        scheme = schemeEnd.map { String(decoding: bytes[..<$0], as: UTF8.self).lowercased() } ?? ""
+        var rest = schemeEnd.map { String(decoding: bytes[($0 + 3)...], as: UTF8.self) } ?? url
         if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = String(rest[..<slash]) }
         if let at = rest.lastIndex(of: "@") { rest = String(rest[rest.index(after: at)...]) }
         var defaultPort = scheme == "https" ? 443 : 80

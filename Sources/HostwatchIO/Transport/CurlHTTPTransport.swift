@@ -17,15 +17,17 @@ public struct CurlHTTPTransport: HTTPTransport {
     }
 
     public func perform(_ request: HTTPRequest) async -> HTTPResponse {
-        let transfer = prepare(request, verify: true)
-        let code = await loop.perform(transfer)
+        let (transfer, code) = await loop.perform { prepare(request, verify: true) }
         var response = response(from: transfer, code: code, request: request)
         if code == CURLE_PEER_FAILED_VERIFICATION {
             // A failed verification leaves no certificate info: look again without verifying,
             // only as far as the handshake, to report the dates and names in the ticket.
-            let second = prepare(request, verify: false)
-            second.set(CURLOPT_CONNECT_ONLY, 1)
-            if await loop.perform(second) == CURLE_OK, var facts = Self.certificateFacts(second.certificateChain()) {
+            let (second, secondCode) = await loop.perform {
+                let second = prepare(request, verify: false)
+                second.set(CURLOPT_CONNECT_ONLY, 1)
+                return second
+            }
+            if secondCode == CURLE_OK, var facts = Self.certificateFacts(second.certificateChain()) {
                 facts.unverified = true
                 response.certificate = facts
             }
@@ -49,7 +51,7 @@ public struct CurlHTTPTransport: HTTPTransport {
             let host = address.contains(":") ? "[\(address)]" : address
             transfer.set(CURLOPT_CONNECT_TO, list: ["::\(host):"])
         }
-        if URLParts(request.url).scheme == "https" {
+        if request.url.prefix(8).lowercased() == "https://" {
             transfer.set(CURLOPT_CERTINFO, 1)
             if let ca = request.caFile { transfer.set(CURLOPT_CAINFO, ca) }
             transfer.set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0)
@@ -79,7 +81,8 @@ public struct CurlHTTPTransport: HTTPTransport {
             response.status = status > 0 ? status : nil
             response.headers = lines[(statusIndex + 1)...].compactMap { line in
                 guard let colon = line.firstIndex(of: ":") else { return nil }
-                return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+                let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+                return (String(line[..<colon]), String(value))
             }
         }
         response.body = transfer.body

@@ -12,8 +12,16 @@ import Synchronization
 /// handle is touched by the loop thread only while it is in the multi handle, and by the
 /// awaiting task before submission and after completion (the continuation orders the two).
 public final class CurlMultiLoop: @unchecked Sendable {
+    /// A transfer waiting for a slot: its easy handle is made only when a slot is free, so a
+    /// queue of ten thousand checks holds ten thousand small closures, not easy handles.
+    fileprivate struct Pending {
+        var make: @Sendable () -> CurlTransfer
+        var continuation: CheckedContinuation<(CurlTransfer?, CURLcode), Never>
+    }
+
     private struct State: ~Copyable {
-        var queued: [CurlTransfer] = []
+        var queued: [Pending] = []
+        var head = 0
         var stopping = false
     }
 
@@ -33,21 +41,23 @@ public final class CurlMultiLoop: @unchecked Sendable {
         thread.start()
     }
 
-    /// Runs one prepared transfer to completion and returns libcurl's result code.
-    func perform(_ transfer: CurlTransfer) async -> CURLcode {
-        await withCheckedContinuation { (continuation: CheckedContinuation<CURLcode, Never>) in
-            transfer.continuation = continuation
+    /// Makes a transfer with `make` (on the loop thread, once a slot is free), runs it to
+    /// completion and returns it with libcurl's result code. After a shutdown the code is
+    /// `CURLE_ABORTED_BY_CALLBACK`.
+    func perform(_ make: @escaping @Sendable () -> CurlTransfer) async -> (CurlTransfer, CURLcode) {
+        let (transfer, code) = await withCheckedContinuation { (continuation: CheckedContinuation<(CurlTransfer?, CURLcode), Never>) in
             let accepted = state.withLock { state -> Bool in
                 guard !state.stopping else { return false }
-                state.queued.append(transfer)
+                state.queued.append(Pending(make: make, continuation: continuation))
                 return true
             }
             if accepted {
                 curl_multi_wakeup(multi)
             } else {
-                transfer.finish(CURLE_ABORTED_BY_CALLBACK)
+                continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK))
             }
         }
+        return (transfer ?? make(), code)
     }
 
     /// Stops the loop: transfers in flight end with `CURLE_ABORTED_BY_CALLBACK`.
@@ -56,22 +66,31 @@ public final class CurlMultiLoop: @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
-    fileprivate func takeQueued(max count: Int) -> (transfers: [CurlTransfer], stopping: Bool) {
+    fileprivate func takeQueued(max count: Int) -> (pending: [Pending], stopping: Bool) {
         state.withLock { state in
-            let taken = Array(state.queued.prefix(count))
-            state.queued.removeFirst(taken.count)
+            let end = min(state.queued.count, state.head + max(0, count))
+            let taken = Array(state.queued[state.head..<end])
+            state.head = end
+            // Compact now and then instead of shifting the array on every take.
+            if state.head > 1024, state.head * 2 > state.queued.count {
+                state.queued.removeFirst(state.head)
+                state.head = 0
+            }
             return (taken, state.stopping)
         }
     }
 
     fileprivate var hasQueued: Bool {
-        state.withLock { !$0.queued.isEmpty }
+        state.withLock { $0.head < $0.queued.count }
     }
 
-    fileprivate func drainQueued() -> [CurlTransfer] {
+    fileprivate func drainQueued() -> [Pending] {
         state.withLock { state in
-            defer { state.queued.removeAll() }
-            return state.queued
+            defer {
+                state.queued.removeAll()
+                state.head = 0
+            }
+            return Array(state.queued[state.head...])
         }
     }
 }
@@ -93,7 +112,9 @@ private final class LoopThread: @unchecked Sendable {
         while true {
             let (incoming, stopping) = owner.takeQueued(max: owner.maxInFlight - active.count)
             if stopping { break }
-            for transfer in incoming {
+            for pending in incoming {
+                let transfer = pending.make()
+                transfer.continuation = pending.continuation
                 let code = curl_multi_add_handle(multi, transfer.easy)
                 if code == CURLM_OK {
                     active[transfer.easy] = transfer
@@ -119,7 +140,7 @@ private final class LoopThread: @unchecked Sendable {
             transfer.finish(CURLE_ABORTED_BY_CALLBACK)
         }
         active.removeAll()
-        for transfer in owner.drainQueued() { transfer.finish(CURLE_ABORTED_BY_CALLBACK) }
+        for pending in owner.drainQueued() { pending.continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK)) }
         curl_multi_cleanup(multi)
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// needs `CURLOPT_VERBOSE`), the response header lines and the body, each capped.
 final class CurlTransfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
-    var continuation: CheckedContinuation<CURLcode, Never>?
+    var continuation: CheckedContinuation<(CurlTransfer?, CURLcode), Never>?
 
     /// Limits, set before the transfer starts.
     var transcriptLimit = 64 * 1024
@@ -63,7 +63,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     func finish(_ code: CURLcode) {
-        continuation?.resume(returning: code)
+        continuation?.resume(returning: (self, code))
         continuation = nil
     }
 
