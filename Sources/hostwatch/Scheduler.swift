@@ -11,6 +11,9 @@ actor Scheduler {
     private let logger: Logger
     /// Open ticket ids by incident key.
     private var openTickets: [String: String] = [:]
+    /// Actions the store has not taken yet (it failed: a full disk, a permission): retried in
+    /// order on every observation, so a store outage delays a ticket but never loses one.
+    private var backlog: [IncidentAction] = []
 
     init(server: Ticket.Server, store: any TicketStore, logger: Logger) {
         tracker = IncidentTracker(server: server)
@@ -59,11 +62,24 @@ actor Scheduler {
         } else {
             logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
         }
-        for action in tracker.record(observation, at: Date()) { perform(action) }
+        backlog += tracker.record(observation, at: Date())
+        flushBacklog()
         return tracker.isUnsettled(observation.check)
     }
 
-    private func perform(_ action: IncidentAction) {
+    private func flushBacklog() {
+        while let action = backlog.first {
+            do {
+                try perform(action)
+                backlog.removeFirst()
+            } catch {
+                logger.error("store.failed", ["error": error.description, "pending_actions": "\(backlog.count)"])
+                return
+            }
+        }
+    }
+
+    private func perform(_ action: IncidentAction) throws(TicketStoreError) {
         do {
             switch action {
             case .open(let draft):
@@ -76,16 +92,18 @@ actor Scheduler {
                 _ = try store.update(id: id) { ticket throws(TicketStoreError) in ticket.addStep(step) }
                 logger.info("ticket.updated", ["ticket": id, "key": key])
             case .resolve(let key, let time, let step):
-                guard let id = openTickets.removeValue(forKey: key) else { return }
+                guard let id = openTickets[key] else { return }
                 let ticket = try store.update(id: id) { ticket throws(TicketStoreError) in
                     guard ticket.status != .resolved else { return }
                     ticket.resolve(at: time, step: step.text)
                 }
+                openTickets.removeValue(forKey: key)
                 logger.info("ticket.resolved", ["ticket": id, "key": key, "downtime_s": "\(ticket.downtimeSeconds ?? 0)"])
             }
-        } catch {
-            // The incident stays known in memory; the next transition tries the store again.
-            logger.error("store.failed", ["error": error.description])
+        } catch .unknownTicket(let id) {
+            // Removed by hand from the state folder: nothing left to update.
+            logger.warning("ticket.missing", ["ticket": id])
+            openTickets = openTickets.filter { $0.value != id }
         }
     }
 

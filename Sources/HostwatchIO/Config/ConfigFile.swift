@@ -25,7 +25,8 @@ public enum ConfigFile {
         guard let root = parse(path, problems: problems) else { throw ConfigLoadError(errors: Self.ordered(problems.errors)) }
         let base = (path as NSString).deletingLastPathComponent
         let resolve = { (value: String) -> String in
-            value.hasPrefix("/") ? value : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(value)
+            let joined = value.hasPrefix("/") ? value : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(value)
+            return (joined as NSString).standardizingPath
         }
         let agent = AgentConfig.read(root, file: path, problems: problems, resolve: resolve)
         // Domain files are read even when the agent file has errors, so one run of `validate`
