@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One probe of one target. Conformers reach the network only through the transport they were
 /// initialised with, and record each exchange in the observation's transcript.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Checks one web site over HTTP or HTTPS (RFC 9110 semantics, RFC 9112 framing; certificate
 /// names per RFC 6125).

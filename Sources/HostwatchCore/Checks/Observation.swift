@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What one run of one check saw: success or a failure, with timings and the transcript.
 /// Plain data: measured by a transport, judged by a check, recorded by the incident tracker.

@@ -115,7 +115,7 @@ public enum IPAddressText {
 
     public static func isIPv6(_ text: String) -> Bool {
         guard text.contains(":"), text.count <= 45 else { return false }
-        let halves = text.components(separatedBy: "::")
+        let halves = splitOnDoubleColon(text)
         guard halves.count <= 2 else { return false }
         var groups = 0
         for (h, half) in halves.enumerated() where !half.isEmpty {
@@ -127,5 +127,25 @@ public enum IPAddressText {
             }
         }
         return halves.count == 2 ? groups < 8 : groups == 8
+    }
+
+    /// `"1::2"` → `["1", "2"]`, `"::1"` → `["", "1"]`; three parts mean two `::`.
+    private static func splitOnDoubleColon(_ text: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var previousColon = false
+        for ch in text {
+            if ch == ":", previousColon {
+                current.removeLast()
+                parts.append(current)
+                current = ""
+                previousColon = false
+                continue
+            }
+            previousColon = ch == ":"
+            current.append(ch)
+        }
+        parts.append(current)
+        return parts
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Debouncing of one check, both ways (DESIGN.md §4): `failures` consecutive failures make it
 /// down, `recoveries` consecutive successes make it up again. Pure; time is a parameter.

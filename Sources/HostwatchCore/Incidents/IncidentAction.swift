@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What the incident tracker asks the scheduler to do with the ticket store.
 public enum IncidentAction: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Turns observations into incident actions (DESIGN.md §4): debounces each check and opens,
 /// updates and resolves one incident per failing check. A value type with no clock, I/O or

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// RFC 3339 UTC timestamps (`2026-11-25T12:19:49Z`), computed by hand so the binary needs no ICU
 /// (STYLE.md §10). Sub-second precision is dropped: tickets and logs speak in whole seconds.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A ticket: the system-of-record document for one incident (DESIGN.md §5). Its JSON form
 /// (`schema: "hostwatch.ticket/1"`, snake_case keys, RFC 3339 UTC times, durations in whole

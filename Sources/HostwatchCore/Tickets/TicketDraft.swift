@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything a new ticket holds, built by the incident tracker (pure) and turned into a
 /// `Ticket` with an id by the store.

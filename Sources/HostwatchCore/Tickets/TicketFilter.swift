@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The filters of `tickets list`: status, severity, domain (exact), account (substring, any
 /// case) and a start time.

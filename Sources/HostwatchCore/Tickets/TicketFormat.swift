@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The plain-text renderings of tickets, for the terminal and (later) e-mail bodies. Reads
 /// top-down for a person woken at night: what, since when, whom it hits, what was seen.

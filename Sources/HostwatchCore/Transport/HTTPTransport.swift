@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Performs one HTTP(S) exchange and reports what it saw. Implemented on libcurl in HostwatchIO;
 /// faked by `StubHTTPTransport` in the test kit. A transport never throws: every problem is part

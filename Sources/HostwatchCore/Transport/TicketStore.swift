@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The system of record for tickets. Implemented on files in HostwatchIO (`FileTicketStore`),
 /// in memory in the test kit. Every call is one atomic change: a reader never sees half of it.

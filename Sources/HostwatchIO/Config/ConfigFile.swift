@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HostwatchCore
 
 /// The agent file and every domain file it names, loaded and validated together.
@@ -23,11 +23,8 @@ public enum ConfigFile {
     public static func load(path: String) throws(ConfigLoadError) -> LoadedConfig {
         let problems = ConfigReader.Problems()
         guard let root = parse(path, problems: problems) else { throw ConfigLoadError(errors: Self.ordered(problems.errors)) }
-        let base = (path as NSString).deletingLastPathComponent
-        let resolve = { (value: String) -> String in
-            let joined = value.hasPrefix("/") ? value : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(value)
-            return (joined as NSString).standardizingPath
-        }
+        let base = PathText.parent(of: path)
+        let resolve = { (value: String) -> String in PathText.resolve(value, against: base) }
         let agent = AgentConfig.read(root, file: path, problems: problems, resolve: resolve)
         // Domain files are read even when the agent file has errors, so one run of `validate`
         // reports every problem in every file.
@@ -69,7 +66,7 @@ public enum ConfigFile {
             problems.add(ConfigError(file: file, position: nil, path: "", message: reason))
             return nil
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             problems.add(ConfigError(file: file, position: nil, path: "", message: "the file is not UTF-8 text"))
             return nil
         }
@@ -82,14 +79,14 @@ public enum ConfigFile {
     }
 
     static func domainFiles(in folder: String, problems: ConfigReader.Problems, configPath: String) -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        var isDirectory = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory else {
             problems.add(ConfigError(file: configPath, position: nil, path: "checks", message: "\(folder) is not a folder"))
             return []
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasSuffix(".json5") && !$0.hasPrefix(".") }.sorted()
-            .map { (folder as NSString).appendingPathComponent($0) }
+            .map { folder + "/" + $0 }
     }
 }
 

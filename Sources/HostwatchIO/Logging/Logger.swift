@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Operator logs: one `key=value` line per event on stderr (journald adds the time), in

@@ -1,13 +1,13 @@
 import HostwatchCore
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Crash-safe file replacement: write a temporary file, fsync it, rename it over the target,
 /// fsync the folder. A reader sees the old content or the new, never half of either.
 enum AtomicFile {
     static func write(_ data: Data, to path: String, mode: mode_t = 0o640) throws(TicketStoreError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        let temporary = "\(folder)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        let folder = PathText.parent(of: path)
+        let temporary = "\(folder)/.\(PathText.lastComponent(of: path)).\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .io(path: temporary, message: errnoText()) }
         var failure: String?

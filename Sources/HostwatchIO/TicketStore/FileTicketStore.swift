@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HostwatchCore
 
 /// The embedded ticket store: one JSON file per ticket under `state_dir/tickets/`, an index for
@@ -20,7 +20,7 @@ public final class FileTicketStore: TicketStore {
         do {
             try FileManager.default.createDirectory(atPath: ticketsFolder, withIntermediateDirectories: true)
         } catch {
-            throw .io(path: ticketsFolder, message: "cannot create the folder: \(error.localizedDescription)")
+            throw .io(path: ticketsFolder, message: "cannot create the folder: \(error)")
         }
     }
 
@@ -92,7 +92,7 @@ public final class FileTicketStore: TicketStore {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: ticketsFolder)
         } catch {
-            throw .io(path: ticketsFolder, message: "cannot list: \(error.localizedDescription)")
+            throw .io(path: ticketsFolder, message: "cannot list: \(error)")
         }
         return names.compactMap { name in
             guard name.hasSuffix(".json") else { return nil }

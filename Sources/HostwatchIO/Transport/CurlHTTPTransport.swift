@@ -1,5 +1,6 @@
 import CCurl
-import Foundation
+import FoundationEssentials
+import Glibc
 import HostwatchCore
 
 /// HTTP(S) through libcurl on the shared multi loop.

@@ -1,5 +1,6 @@
 import CCurl
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// One libcurl multi handle driven by its own thread: every transfer of the agent runs here.
@@ -35,10 +36,7 @@ public final class CurlMultiLoop: @unchecked Sendable {
         self.maxInFlight = max(1, maxInFlight)
         multi = curl_multi_init()
         _ = hw_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 16)
-        let loop = LoopThread(multi: multi, owner: self)
-        let thread = Thread { loop.run() }
-        thread.name = "hostwatch-curl"
-        thread.start()
+        LoopThread(multi: multi, owner: self).start()
     }
 
     /// Makes a transfer with `make` (on the loop thread, once a slot is free), runs it to
@@ -105,6 +103,20 @@ private final class LoopThread: @unchecked Sendable {
     init(multi: UnsafeMutableRawPointer, owner: CurlMultiLoop) {
         self.multi = multi
         self.owner = owner
+    }
+
+    /// Runs `run()` on a detached POSIX thread of its own (Foundation's `Thread` would link the
+    /// ICU-heavy part of Foundation).
+    func start() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { context in
+            let loop = Unmanaged<LoopThread>.fromOpaque(context!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, context)
+        precondition(created == 0, "cannot start the libcurl loop thread: error \(created)")
+        pthread_detach(thread)
     }
 
     func run() {

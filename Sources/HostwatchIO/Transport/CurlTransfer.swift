@@ -1,5 +1,5 @@
 import CCurl
-import Foundation
+import FoundationEssentials
 
 /// One easy handle with what it records: the transcript (through the debug callback, which
 /// needs `CURLOPT_VERBOSE`), the response header lines and the body, each capped.
