@@ -2,7 +2,7 @@ import Testing
 @testable import HostwatchIO
 
 @Suite struct PathTextTests {
-    @Test(arguments: [("packaging/../.demo-state", "packaging", ".demo-state"),
+    @Test(arguments: [("../.demo-state", "packaging", ".demo-state"),
                       ("state", "/etc/hostwatch", "/etc/hostwatch/state"),
                       ("/var/lib/hostwatch/", "/etc", "/var/lib/hostwatch"),
                       ("../x", ".", "../x"), ("./a//b/.", "/r", "/r/a/b"), ("/../a", "/", "/a")])
