@@ -12,6 +12,13 @@ struct CheckFactory {
         var subject: IncidentTracker.Subject
     }
 
+    /// True when an endpoint (`ADDRESS:PORT/PROTOCOL`) is on this server's address.
+    func isLocal(_ endpoint: String?) -> Bool {
+        let address = agent.server.address
+        let host = address.contains(":") ? "[\(address)]" : address
+        return endpoint?.hasPrefix(host + ":") ?? false
+    }
+
     func build(_ domains: [DomainConfig]) -> [Built] {
         domains.flatMap { domain in
             domain.checks.map { spec in
@@ -24,7 +31,8 @@ struct CheckFactory {
                 }
                 let subject = IncidentTracker.Subject(domain: domain.domain,
                                                       account: Ticket.Account(name: domain.account, plan: domain.plan),
-                                                      timing: spec.timing)
+                                                      timing: spec.timing, endpoint: check.endpoint,
+                                                      isLocal: isLocal(check.endpoint))
                 return Built(check: check, subject: subject)
             }
         }

@@ -9,13 +9,18 @@ enum Commands {
     usage: hostwatch COMMAND [options]
 
     commands:
-      run                         run the agent in the foreground (SIGTERM/SIGINT stop it)
+      run                         run the agent in the foreground (SIGTERM/SIGINT stop it, SIGHUP reloads)
       check [DOMAIN...] [--json]  run the checks once now and print each result; writes nothing
                                   exit 0 ok, 1 warning, 2 critical, 3 unknown or config error
       validate [--json]           check the config and every domain file; exit 0 valid, 1 invalid
       tickets [list] [--all] [--json] [--status S] [--severity S] [--domain D] [--account A] [--since T]
                                   list open tickets (all with --all)
       tickets show ID [--json]    one ticket with its steps and attachments; exit 1 for an unknown id
+      tickets ack ID [--by NAME]  acknowledge a ticket: no more reminders; exit 1 for an unknown id
+      silence TARGET --for DURATION --reason TEXT [--by NAME]
+                                  hold back new tickets for a domain, endpoint:ADDRESS:PORT, server or all
+      silence --list | --remove ID
+      status [--json]             every check and open incident, from the running agent's snapshot
 
     options:
       --config PATH               the agent file (default $HOSTWATCH_CONFIG, else /etc/hostwatch/hostwatch.json5)
@@ -23,10 +28,12 @@ enum Commands {
     """
 
     static let help: [String: String] = [
-        "run": "usage: hostwatch run [--config PATH]\n  Runs the agent in the foreground: checks every domain on its interval, opens a\n  ticket after `failures` consecutive failures and resolves it after `recoveries`\n  successes. SIGTERM and SIGINT stop it cleanly (exit 0).",
+        "run": "usage: hostwatch run [--config PATH] [--verbose]\n  Runs the agent in the foreground: checks every domain on its interval, opens one\n  ticket per incident after `failures` consecutive failures and resolves it after\n  `recoveries` successes. SIGHUP reloads the config (a bad one keeps the old running);\n  SIGTERM and SIGINT stop it cleanly (exit 0).",
+        "silence": "usage: hostwatch silence TARGET --for DURATION --reason TEXT [--by NAME] [--json]\n       hostwatch silence --list [--json]\n       hostwatch silence --remove ID\n  TARGET is a domain, endpoint:ADDRESS:PORT, server or all. A silence holds back new\n  tickets only: recoveries still resolve, and what is still down when it ends opens then.\n  exit: 0; 1 for an unknown id.",
+        "status": "usage: hostwatch status [--json] [--config PATH]\n  Every check's state (ok, failing n/N, down since, silenced until) and every open\n  incident, from the snapshot the running agent writes each second.\n  exit: 0; 1 when there is no snapshot.",
         "check": "usage: hostwatch check [DOMAIN...] [--json] [--config PATH]\n  Runs the selected domains' checks once now (all when none is named) and prints each\n  result. No debounce; writes nothing.\n  exit: 0 ok, 1 warning, 2 critical, 3 unknown or config error (Nagios convention).",
         "validate": "usage: hostwatch validate [--json] [--config PATH]\n  Checks the agent file and every domain file without touching the network.\n  Prints one FILE:LINE:COLUMN: key.path: message line per error (all of them).\n  exit: 0 valid, 1 invalid.",
-        "tickets": "usage: hostwatch tickets [list] [--all] [--json] [--status open|acknowledged|resolved]\n                        [--severity warning|critical] [--domain D] [--account TEXT] [--since 24h|RFC3339]\n       hostwatch tickets show ID [--json]\n  Lists open tickets (every ticket with --all or --status), or shows one in full.\n  exit: 0; `show` exits 1 for an unknown id.",
+        "tickets": "usage: hostwatch tickets [list] [--all] [--json] [--status open|acknowledged|resolved]\n                        [--severity warning|critical] [--domain D] [--account TEXT] [--since 24h|RFC3339]\n       hostwatch tickets show ID [--json]\n       hostwatch tickets ack ID [--by NAME]\n  Lists open tickets (every ticket with --all or --status), or shows one in full.\n  exit: 0; `show` exits 1 for an unknown id.",
     ]
 
     static func main(_ arguments: [String]) async -> Int32 {
@@ -45,6 +52,8 @@ enum Commands {
             case "check": return try await CheckCommand.run(options)
             case "validate": return try ValidateCommand.run(options)
             case "tickets": return try TicketsCommand.run(options)
+            case "silence": return try SilenceCommand.run(options)
+            case "status": return try StatusCommand.run(options)
             default: throw UsageError("unknown command \"\(command)\"")
             }
         } catch let error as UsageError {
@@ -71,6 +80,13 @@ enum Commands {
             printError(error.description)
             return nil
         }
+    }
+
+    /// The responder's name for `--by`: the login name, else the user name from the environment.
+    static func loginName() -> String {
+        if let name = getlogin() { return String(cString: name) }
+        let environment = ProcessInfo.processInfo.environment
+        return environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
     }
 
     static func jsonText<T: Encodable>(_ value: T) -> String {

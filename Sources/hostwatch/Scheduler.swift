@@ -4,32 +4,80 @@ import HostwatchIO
 
 /// The run loop: runs each check on its interval (first run spread over the interval, rechecks
 /// at the retry interval while failing), feeds the observations to the incident tracker, and
-/// carries out its actions on the ticket store. The only place with effects.
+/// carries out its actions on the ticket store. Every second it also ticks the tracker
+/// (reminders, silences ending, flapping settling), takes up silences and acknowledgements
+/// written by the CLI, and saves the tracker's state and the status snapshot. The only place
+/// with effects.
 actor Scheduler {
     private var tracker: IncidentTracker
-    private let store: any TicketStore
+    private let store: FileTicketStore
+    private let silenceStore: FileSilenceStore
+    private let stateFile: JSONStateFile<IncidentTracker.State>
+    private let statusFile: JSONStateFile<StatusSnapshot>
     private let logger: Logger
-    /// Open ticket ids by incident key.
-    private var openTickets: [String: String] = [:]
+    private var maintenance: [Silence]
+    /// The latest ticket id per incident key (open or resolved), for updates and reopening.
+    private var ticketIDs: [String: String] = [:]
     /// Actions the store has not taken yet (it failed: a full disk, a permission): retried in
-    /// order on every observation, so a store outage delays a ticket but never loses one.
+    /// order, so a store outage delays a ticket but never loses one.
     private var backlog: [IncidentAction] = []
+    private var lastResults: [CheckID: (summary: String, at: Date)] = [:]
+    private var dirty = true
 
-    init(server: Ticket.Server, store: any TicketStore, logger: Logger) {
-        tracker = IncidentTracker(server: server)
+    init(config: AgentConfig, store: FileTicketStore, logger: Logger) {
+        tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
+                                  settings: config.incidents)
         self.store = store
+        silenceStore = FileSilenceStore(folder: config.stateDir)
+        stateFile = JSONStateFile(path: config.stateDir + "/tracker.json")
+        statusFile = JSONStateFile(path: config.stateDir + "/status.json")
+        maintenance = config.maintenance
         self.logger = logger
     }
 
-    /// Registers the checks and rebuilds known incidents from the open tickets, so a restart
-    /// neither duplicates nor forgets one (DESIGN.md §5).
-    func prepare(_ checks: [CheckFactory.Built]) throws(TicketStoreError) {
-        for built in checks { tracker.register(built.check.id, subject: built.subject) }
-        for ticket in try store.openTickets() {
-            openTickets[ticket.key] = ticket.id
-            tracker.adopt(openTicketKey: ticket.key, openedAt: ticket.since)
-            logger.info("incident.adopted", ["ticket": ticket.id, "key": ticket.key])
+    /// Restores the tracker's saved state, registers the checks (forgetting removed ones), and
+    /// when no state was saved rebuilds known incidents from the open tickets by key, so a
+    /// restart neither duplicates nor forgets one (DESIGN.md §5).
+    func prepare(_ checks: [CheckFactory.Built], at now: Date) throws(TicketStoreError) {
+        let saved: IncidentTracker.State?
+        do {
+            saved = try stateFile.load()
+        } catch {
+            logger.error("state.unreadable", ["path": stateFile.path, "error": error.description])
+            saved = nil
         }
+        if let saved { tracker.restore(saved) }
+        register(checks)
+        for summary in try store.list().reversed() { ticketIDs[summary.key] = summary.id }
+        if saved == nil {
+            for ticket in try store.openTickets() {
+                tracker.adopt(openTicketKey: ticket.key, openedAt: ticket.since)
+                logger.info("incident.adopted", ["ticket": ticket.id, "key": ticket.key])
+            }
+        }
+        backlog += tracker.dropUnregistered(at: now)
+        refreshFromStore(at: now)
+        flushBacklog()
+        persist(at: now)
+    }
+
+    /// Takes a new set of checks after a config reload: state of checks that still exist is
+    /// kept; removed checks resolve their incidents.
+    func reconfigure(_ config: AgentConfig, checks: [CheckFactory.Built], at now: Date) {
+        let state = tracker.state
+        tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
+                                  settings: config.incidents)
+        tracker.restore(state)
+        maintenance = config.maintenance
+        register(checks)
+        backlog += tracker.dropUnregistered(at: now)
+        refreshFromStore(at: now)
+        flushBacklog()
+        dirty = true
+    }
+
+    private func register(_ checks: [CheckFactory.Built]) {
+        for built in checks { tracker.register(built.check.id, subject: built.subject) }
     }
 
     /// Runs every check until the surrounding task is cancelled.
@@ -38,6 +86,7 @@ actor Scheduler {
             for built in checks {
                 group.addTask { await self.loop(built.check) }
             }
+            group.addTask { await self.housekeeping() }
         }
     }
 
@@ -56,15 +105,64 @@ actor Scheduler {
         }
     }
 
+    private nonisolated func housekeeping() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if Task.isCancelled { break }
+            await tick()
+        }
+    }
+
     private func record(_ observation: Observation) -> Bool {
+        let now = Date()
         if let failure = observation.failure {
             logger.info("check.failed", ["check": observation.check.description, "kind": failure.kind.rawValue, "message": failure.message])
         } else {
             logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
         }
-        backlog += tracker.record(observation, at: Date())
-        flushBacklog()
+        lastResults[observation.check] = (observation.summary, observation.startedAt)
+        let actions = tracker.record(observation, at: now)
+        if !actions.isEmpty {
+            backlog += actions
+            flushBacklog()
+            // A new incident or change is saved at once; routine results wait for the tick.
+            persist(at: now)
+        } else {
+            dirty = true
+        }
         return tracker.isUnsettled(observation.check)
+    }
+
+    /// Once a second: silences and acknowledgements from the CLI, tracker time rules, saving.
+    func tick() {
+        let now = Date()
+        refreshFromStore(at: now)
+        backlog += tracker.tick(at: now)
+        flushBacklog()
+        if dirty || !backlog.isEmpty { persist(at: now) }
+    }
+
+    private func refreshFromStore(at now: Date) {
+        do {
+            tracker.setSilences(maintenance + (try silenceStore.list(at: now)))
+            for summary in try store.list() where summary.status == .acknowledged {
+                tracker.acknowledge(key: summary.key)
+            }
+        } catch {
+            logger.error("store.unreadable", ["error": error.description])
+        }
+    }
+
+    private func persist(at now: Date) {
+        do {
+            try stateFile.save(tracker.state)
+            var snapshot = tracker.snapshot(at: now, lastResults: lastResults)
+            for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
+            try statusFile.save(snapshot)
+            dirty = false
+        } catch {
+            logger.error("state.save_failed", ["error": error.description])
+        }
     }
 
     private func flushBacklog() {
@@ -80,30 +178,36 @@ actor Scheduler {
     }
 
     private func perform(_ action: IncidentAction) throws(TicketStoreError) {
-        do {
-            switch action {
-            case .open(let draft):
-                let ticket = try store.open(draft)
-                openTickets[draft.key] = ticket.id
-                logger.info("ticket.opened", ["ticket": ticket.id, "key": draft.key, "severity": draft.severity.rawValue,
-                                              "subject": draft.subject])
-            case .update(let key, let step):
-                guard let id = openTickets[key] else { return }
-                _ = try store.update(id: id) { ticket throws(TicketStoreError) in ticket.addStep(step) }
-                logger.info("ticket.updated", ["ticket": id, "key": key])
-            case .resolve(let key, let time, let step):
-                guard let id = openTickets[key] else { return }
-                let ticket = try store.update(id: id) { ticket throws(TicketStoreError) in
-                    guard ticket.status != .resolved else { return }
-                    ticket.resolve(at: time, step: step.text)
-                }
-                openTickets.removeValue(forKey: key)
-                logger.info("ticket.resolved", ["ticket": id, "key": key, "downtime_s": "\(ticket.downtimeSeconds ?? 0)"])
+        switch action {
+        case .open(var draft):
+            if let earlier = ticketIDs[draft.key] { draft.relatedIDs.append(earlier) }
+            let ticket = try store.open(draft)
+            ticketIDs[draft.key] = ticket.id
+            logger.info("ticket.opened", ["ticket": ticket.id, "key": draft.key, "severity": draft.severity.rawValue,
+                                          "subject": draft.subject])
+        case .update(let key, let step, let content):
+            guard let id = ticketIDs[key] else { return }
+            _ = try store.update(id: id) { ticket throws(TicketStoreError) in
+                if let content { ticket.apply(content) }
+                ticket.addStep(step)
             }
-        } catch .unknownTicket(let id) {
-            // Removed by hand from the state folder: nothing left to update.
-            logger.warning("ticket.missing", ["ticket": id])
-            openTickets = openTickets.filter { $0.value != id }
+            if let content, content.key != key { ticketIDs[content.key] = id }
+            logger.info("ticket.updated", ["ticket": id, "key": content?.key ?? key, "step": step.text])
+        case .resolve(let key, let time, let step):
+            guard let id = ticketIDs[key] else { return }
+            let ticket = try store.update(id: id) { ticket throws(TicketStoreError) in
+                guard ticket.status != .resolved else { return }
+                ticket.resolve(at: time, step: step.text)
+            }
+            logger.info("ticket.resolved", ["ticket": id, "key": key, "downtime_s": "\(ticket.downtimeSeconds ?? 0)"])
+        case .reopen(let key, let time, let step, let content):
+            guard let id = ticketIDs[key] else {
+                // The earlier ticket is unknown here (a removed file): a new one carries it.
+                backlog.insert(.open(TicketDraft(content: content, server: tracker.server, at: time, steps: [step])), at: 1)
+                return
+            }
+            _ = try store.update(id: id) { ticket throws(TicketStoreError) in ticket.reopen(at: time, step: step, content: content) }
+            logger.info("ticket.reopened", ["ticket": id, "key": key])
         }
     }
 

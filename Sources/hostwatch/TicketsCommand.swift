@@ -22,6 +22,10 @@ enum TicketsCommand {
             try options.allow(["json"])
             guard positional.count == 1 else { throw UsageError("tickets show takes one ticket id") }
             return show(store, id: positional[0].uppercased(), json: options.json)
+        case "ack":
+            try options.allow(["by"])
+            guard positional.count == 1 else { throw UsageError("tickets ack takes one ticket id") }
+            return acknowledge(store, id: positional[0].uppercased(), by: options.values["by"] ?? Commands.loginName())
         default:
             throw UsageError("unknown tickets command \"\(sub)\"")
         }
@@ -70,6 +74,23 @@ enum TicketsCommand {
                 return 1
             }
             print(json ? Commands.jsonText(ticket) : TicketFormat.full(ticket), terminator: json ? "\n" : "")
+            return 0
+        } catch {
+            Commands.printError("hostwatch: \(error.description)")
+            return 1
+        }
+    }
+
+    static func acknowledge(_ store: FileTicketStore, id: String, by actor: String) -> Int32 {
+        do {
+            let ticket = try store.update(id: id) { ticket throws(TicketStoreError) in
+                guard ticket.status == .open else {
+                    throw .invalidChange("\(ticket.id) is \(ticket.status.rawValue); only an open ticket can be acknowledged")
+                }
+                ticket.status = .acknowledged
+                ticket.addStep(Ticket.Step(at: Date(), actor: actor, text: "acknowledged"))
+            }
+            print("\(ticket.id) acknowledged by \(actor)")
             return 0
         } catch {
             Commands.printError("hostwatch: \(error.description)")

@@ -12,6 +12,13 @@ public protocol Check: Sendable {
     /// and the server's own words, with the transcript of the exchange. Never throws: every
     /// problem is an observation.
     func run(now: Date) async -> Observation
+    /// `ADDRESS:PORT/PROTOCOL` the check connects to; connection-level failures of every check
+    /// on one endpoint make one incident. Nil for checks without one (disks).
+    var endpoint: String? { get }
+}
+
+extension Check {
+    public var endpoint: String? { nil }
 }
 
 /// The scheduling and debouncing settings of one check (DESIGN.md §4 defaults).

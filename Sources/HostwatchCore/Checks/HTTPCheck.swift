@@ -52,17 +52,18 @@ public struct HTTPCheck: Check {
         self.keepBodyBytes = keepBodyBytes
         let target = URLParts(configuration.url)
         let host = address.contains(":") ? "[\(address)]" : address
-        endpoint = "\(host):\(target.port)/\(target.scheme)"
+        endpointText = "\(host):\(target.port)/\(target.scheme)"
     }
 
     /// `ADDRESS:PORT/http` or `/https`, from the URL's scheme and port.
-    public let endpoint: String
+    public var endpoint: String? { endpointText }
+    private let endpointText: String
 
     public func run(now: Date) async -> Observation {
         let request = HTTPRequest(url: configuration.url, connectAddress: address, timeout: timing.timeout,
                                   caFile: caFile, keepBodyBytes: keepBodyBytes)
         let response = await transport.perform(request)
-        return Self.judge(response, check: id, configuration: configuration, endpoint: endpoint, now: now)
+        return Self.judge(response, check: id, configuration: configuration, endpoint: endpointText, now: now)
     }
 
     /// The verdict on one response: a pure function of what the transport measured.

@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// The agent file (`/etc/hostwatch/hostwatch.json5`), typed (DESIGN.md §8). Paths are already
 /// resolved against the config file's folder.
 public struct AgentConfig: Sendable, Hashable {
@@ -32,9 +34,12 @@ public struct AgentConfig: Sendable, Hashable {
     public var caFile: String?
     public var defaults = Defaults()
     public var limits = Limits()
+    public var incidents = IncidentSettings()
+    /// Scheduled maintenance windows, as silences with ids `maintenance[N]`.
+    public var maintenance: [Silence] = []
 
     /// Sections of DESIGN.md §8 this build reads but does not act on yet.
-    static let reservedSections = ["disks", "incidents", "maintenance", "evidence", "tickets", "oncall", "heartbeat", "metrics"]
+    static let reservedSections = ["disks", "evidence", "tickets", "oncall", "heartbeat", "metrics"]
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
     /// one (relative paths resolve against the config file's folder). Nil when there were errors.
@@ -72,13 +77,103 @@ public struct AgentConfig: Sendable, Hashable {
             limits.evidenceBytes = l.size("evidence_bytes") ?? limits.evidenceBytes
             l.finish()
         }
+        var incidents = IncidentSettings()
+        if var i = reader.object("incidents") {
+            incidents = readIncidents(&i)
+            i.finish()
+        }
+        var maintenance: [Silence] = []
+        if let node = reader.take("maintenance") {
+            maintenance = reader.list(node, path: "maintenance") { item, itemPath in
+                guard var m = ConfigReader(item, path: itemPath, file: file, problems: problems) else { return nil }
+                defer { m.finish() }
+                return readMaintenance(&m, id: "maintenance\(itemPath.dropFirst("maintenance".count))")
+            } ?? []
+        }
         for section in reservedSections {
             reader.reserve(section, notice: "\"\(section)\" is accepted but not acted on by this build yet")
         }
         reader.finish()
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
-                           caFile: caFile.map(resolve), defaults: defaults, limits: limits)
+                           caFile: caFile.map(resolve), defaults: defaults, limits: limits,
+                           incidents: incidents, maintenance: maintenance)
+    }
+
+    /// Reads the `incidents` section (DESIGN.md §8), including an optional `policy` table that
+    /// overrides rows of the default severity table:
+    /// `policy: { "site-offline": { application: { free: "warning", plus: "critical" } } }`.
+    static func readIncidents(_ reader: inout ConfigReader) -> IncidentSettings {
+        var settings = IncidentSettings()
+        if let node = reader.take("k_of_n") {
+            let path = reader.path(of: "k_of_n")
+            if let pair = reader.list(node, path: path, { reader.intValue($0, path: $1, in: 1...64) }) {
+                if pair.count == 2, pair[0] <= pair[1] {
+                    settings.kOfN = Debounce.KOfN(k: pair[0], n: pair[1])
+                } else {
+                    reader.report(node, path: path, "expected [k, n] with k ≤ n, such as [3, 5]")
+                }
+            }
+        }
+        settings.flapWindow = reader.duration("flap_window", minimum: .seconds(1)) ?? settings.flapWindow
+        settings.flapChanges = reader.int("flap_changes", in: 2...1000) ?? settings.flapChanges
+        if var storm = reader.object("storm") {
+            settings.stormMaxTickets = storm.int("max_tickets", in: 1...100_000) ?? settings.stormMaxTickets
+            settings.stormWithin = storm.duration("within", minimum: .seconds(1)) ?? settings.stormWithin
+            storm.finish()
+        }
+        settings.reopenWithin = reader.duration("reopen_within", minimum: .zero) ?? settings.reopenWithin
+        settings.remindEvery = reader.duration("remind_every", minimum: .seconds(60)) ?? settings.remindEvery
+        if var policy = reader.object("policy") {
+            for member in policy.members {
+                let categoryPath = policy.path(of: member.key)
+                guard let category = Category(rawValue: member.key) else {
+                    _ = policy.take(member.key)
+                    policy.report(member.value, path: categoryPath,
+                                  "unknown category \"\(member.key)\" (one of: \(Category.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    continue
+                }
+                guard let node = policy.take(member.key), var causes = ConfigReader(node, path: categoryPath, file: policy.file, problems: policy.problems) else { continue }
+                for cause in [Cause.infrastructure, .application] {
+                    guard var row = causes.object(cause.rawValue) else { continue }
+                    var value = settings.policy.rows[category]?[cause] ?? IncidentPolicy.Row(free: .critical, plus: .critical)
+                    for (planKey, keyPath) in [("free", \IncidentPolicy.Row.free), ("plus", \IncidentPolicy.Row.plus)] {
+                        guard let n = row.take(planKey), let text = row.stringValue(n, path: row.path(of: planKey)) else { continue }
+                        if let severity = Severity(rawValue: text) { value[keyPath: keyPath] = severity } else {
+                            row.report(n, path: row.path(of: planKey), "expected \"warning\" or \"critical\", found \"\(text)\"")
+                        }
+                    }
+                    row.finish()
+                    settings.policy.rows[category, default: [:]][cause] = value
+                }
+                causes.finish()
+            }
+            policy.finish()
+        }
+        return settings
+    }
+
+    /// Reads one maintenance window: `{ target, start, duration, reason }`.
+    static func readMaintenance(_ reader: inout ConfigReader, id: String) -> Silence? {
+        var target: Silence.Target?
+        if let node = reader.take("target"), let text = reader.stringValue(node, path: reader.path(of: "target")) {
+            target = Silence.Target(text)
+            if target == nil { reader.report(node, path: reader.path(of: "target"), "expected a domain, endpoint:ADDRESS:PORT, server or all, found \"\(text)\"") }
+        } else if !reader.has("target") {
+            reader.reportHere("missing required key \"target\"")
+        }
+        var start: Date?
+        if let node = reader.take("start"), let text = reader.stringValue(node, path: reader.path(of: "start")) {
+            start = RFC3339.parse(text)
+            if start == nil { reader.report(node, path: reader.path(of: "start"), "expected an RFC 3339 time such as \"2026-12-01T02:00:00Z\", found \"\(text)\"") }
+        } else if !reader.has("start") {
+            reader.reportHere("missing required key \"start\"")
+        }
+        let duration = reader.duration("duration", minimum: .seconds(1))
+        if duration == nil, !reader.has("duration") { reader.reportHere("missing required key \"duration\"") }
+        let reason = reader.string("reason") ?? "maintenance"
+        guard let target, let start, let duration else { return nil }
+        return Silence(id: id, target: target, start: start, end: start.addingTimeInterval(duration.timeInterval), reason: reason, by: "config")
     }
 
     /// The `checks` folder as written, from a root object that may hold errors elsewhere.

@@ -62,6 +62,19 @@ public struct Ticket: Sendable, Codable, Hashable {
         public var openedAt: Date
         public var resolvedAt: Date?
         public var solution: String?
+
+        public init(id: String, subject: String, openedAt: Date, resolvedAt: Date?, solution: String?) {
+            self.id = id
+            self.subject = subject
+            self.openedAt = openedAt
+            self.resolvedAt = resolvedAt
+            self.solution = solution
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, subject, solution
+            case openedAt = "opened_at", resolvedAt = "resolved_at"
+        }
     }
 
     public var schema = "hostwatch.ticket/1"
@@ -185,6 +198,15 @@ public struct Ticket: Sendable, Codable, Hashable {
         downtimeSeconds = max(0, Int(time.timeIntervalSince(since).rounded()))
         if let solution { self.solution = solution }
         steps.append(Step(at: time, actor: actor, text: text))
+    }
+
+    /// Opens a resolved ticket again (the same incident failing within `reopen_within`).
+    public mutating func reopen(at time: Date, step: Step, content: TicketContent) {
+        apply(content)
+        status = .open
+        resolvedAt = nil
+        downtimeSeconds = nil
+        addStep(step)
     }
 
     /// Appends a timeline entry.

@@ -17,6 +17,8 @@ public struct TicketDraft: Sendable, Hashable {
     public var openedAt: Date
     public var steps: [Ticket.Step]
     public var attachments: [Ticket.Attachment]
+    /// Earlier tickets this one should name (the last ticket of the same incident key).
+    public var relatedIDs: [String] = []
 
     public init(key: String, severity: Severity, category: Category, cause: Cause, subject: String,
                 server: Ticket.Server, accounts: [Ticket.Account], domains: [String], checks: [String],
@@ -34,5 +36,12 @@ public struct TicketDraft: Sendable, Hashable {
         self.openedAt = openedAt
         self.steps = steps
         self.attachments = attachments
+    }
+
+    /// A draft from incident content, for a ticket opened without one from the tracker.
+    public init(content: TicketContent, server: Ticket.Server, at time: Date, steps: [Ticket.Step]) {
+        self.init(key: content.key, severity: content.severity, category: content.category, cause: content.cause,
+                  subject: content.subject, server: server, accounts: content.accounts, domains: content.domains,
+                  checks: content.checks, since: time, openedAt: time, steps: steps, attachments: [])
     }
 }

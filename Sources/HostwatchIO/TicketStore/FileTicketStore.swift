@@ -27,7 +27,12 @@ public final class FileTicketStore: TicketStore {
     public func open(_ draft: TicketDraft) throws(TicketStoreError) -> Ticket {
         try FileLock.withLock(lockPath) { () throws(TicketStoreError) -> Ticket in
             let number = (try ticketNumbers().max() ?? 0) + 1
-            let ticket = Ticket(id: "HW-\(number)", draft: draft)
+            var ticket = Ticket(id: "HW-\(number)", draft: draft)
+            for id in draft.relatedIDs {
+                guard let earlier = try? self.ticket(id: id) else { continue }
+                ticket.related.append(Ticket.Related(id: earlier.id, subject: earlier.subject, openedAt: earlier.openedAt,
+                                                     resolvedAt: earlier.resolvedAt, solution: earlier.solution))
+            }
             try write(ticket)
             var index = (try? readIndex()) ?? []
             index.removeAll { $0.id == ticket.id }
