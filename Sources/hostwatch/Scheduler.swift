@@ -73,7 +73,7 @@ actor Scheduler {
         backlog += tracker.dropUnregistered(at: now)
         refreshFromStore(at: now)
         flushBacklog()
-        dirty = true
+        persist(at: now)
     }
 
     private func register(_ checks: [CheckFactory.Built]) {

@@ -118,6 +118,49 @@ import Testing
         #expect(read(text).1.contains(expected), "\(read(text).1)")
     }
 
+    @Test func readsTheIncidentsSectionAndMaintenanceWindows() throws {
+        let (config, errors) = read(#"""
+        { server: { name: "w", address: "127.0.0.1" },
+          incidents: { k_of_n: [4, 6], flap_window: "20m", flap_changes: 6, storm: { max_tickets: 5, within: "5m" },
+                       reopen_within: "2h", remind_every: "1h",
+                       policy: { "site-offline": { application: { free: "critical" } }, dns: { infrastructure: { plus: "critical" } } } },
+          maintenance: [{ target: "server", start: "2026-12-01T02:00:00Z", duration: "1h", reason: "kernel update" },
+                        { target: "endpoint:127.0.0.1:443", start: "2026-12-02T02:00:00Z", duration: "30m" }] }
+        """#)
+        #expect(errors.isEmpty, "\(errors)")
+        let agent = try #require(config)
+        #expect(agent.incidents.kOfN == Debounce.KOfN(k: 4, n: 6))
+        #expect(agent.incidents.flapWindow == .seconds(1200))
+        #expect(agent.incidents.flapChanges == 6)
+        #expect(agent.incidents.stormMaxTickets == 5)
+        #expect(agent.incidents.stormWithin == .seconds(300))
+        #expect(agent.incidents.reopenWithin == .seconds(7200))
+        #expect(agent.incidents.remindEvery == .seconds(3600))
+        #expect(agent.incidents.policy.rows[.siteOffline]?[.application] == .init(free: .critical, plus: .critical))
+        #expect(agent.incidents.policy.rows[.dns]?[.infrastructure] == .init(free: .warning, plus: .critical))
+        #expect(agent.maintenance.map(\.target) == [.server, .endpoint("127.0.0.1:443")])
+        #expect(agent.maintenance.first?.end == RFC3339.parse("2026-12-01T03:00:00Z"))
+        #expect(agent.maintenance.first?.id == "maintenance[0]")
+    }
+
+    @Test(arguments: [
+        (#"{ server: { name: "w", address: "127.0.0.1" }, incidents: { k_of_n: [5, 3] } }"#,
+         #"a.json5:1:69: incidents.k_of_n: expected [k, n] with k ≤ n, such as [3, 5]"#),
+        (#"{ server: { name: "w", address: "127.0.0.1" }, incidents: { policy: { "site-down": {} } } }"#,
+         #"a.json5:1:84: incidents.policy["site-down"]: unknown category "site-down" (one of: server-down, site-offline, security, email-down, dns, disk, certificate)"#),
+        (#"{ server: { name: "w", address: "127.0.0.1" }, incidents: { policy: { dns: { infrastructure: { free: "high" } } } } }"#,
+         #"a.json5:1:102: incidents.policy.dns.infrastructure.free: expected "warning" or "critical", found "high""#),
+        (#"{ server: { name: "w", address: "127.0.0.1" }, maintenance: [{ target: "the server", start: "2026-12-01T02:00:00Z", duration: "1h" }] }"#,
+         #"a.json5:1:72: maintenance[0].target: expected a domain, endpoint:ADDRESS:PORT, server or all, found "the server""#),
+        (#"{ server: { name: "w", address: "127.0.0.1" }, maintenance: [{ target: "server", start: "tomorrow", duration: "1h" }] }"#,
+         #"a.json5:1:89: maintenance[0].start: expected an RFC 3339 time such as "2026-12-01T02:00:00Z", found "tomorrow""#),
+        (#"{ server: { name: "w", address: "127.0.0.1" }, maintenance: [{ target: "server", start: "2026-12-01T02:00:00Z" }] }"#,
+         #"a.json5:1:62: maintenance[0]: missing required key "duration""#),
+    ])
+    func incidentAndMaintenanceErrorsNameThePlace(text: String, expected: String) {
+        #expect(read(text).1.contains(expected), "\(read(text).1)")
+    }
+
     @Test(arguments: [("127.0.0.1", true), ("203.0.113.10", true), ("::1", true), ("2001:db8::10", true),
                       ("::ffff:127.0.0.1", true), ("256.1.1.1", false), ("1.2.3", false), ("example.net", false),
                       ("1::2::3", false), ("", false)])
