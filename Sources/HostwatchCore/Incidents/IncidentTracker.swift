@@ -70,9 +70,12 @@ public struct IncidentTracker: Sendable {
         var key: String
         var scope: Scope
         /// Checks down in this incident now.
-        var members: [CheckID] = []
-        /// Every check that was ever a member, in the order they joined.
-        var affected: [CheckID] = []
+        var members: Set<CheckID> = []
+        /// Every check that was ever a member.
+        var affected: Set<CheckID> = []
+        /// Joins and recoveries not yet written to the ticket: gathered into one step per tick,
+        /// so ten thousand sites failing on one endpoint make one update, not ten thousand.
+        var pending: [String] = []
         /// Incidents absorbed into this one (server-down, mass outage).
         var children: [String] = []
         /// The incident that absorbed this one.
@@ -146,14 +149,14 @@ public struct IncidentTracker: Sendable {
     public mutating func adopt(openTicketKey key: String, openedAt: Date) {
         guard state.incidents[key] == nil else { return }
         let scope: Incident.Scope
-        var members: [CheckID] = []
+        var members: Set<CheckID> = []
         if key.hasPrefix("check:"), let check = subjects.keys.first(where: { Self.key(for: $0) == key }) {
             scope = .check(check)
             members = [check]
         } else if key.hasPrefix("endpoint:") {
             let endpoint = String(key.dropFirst("endpoint:".count))
             scope = .endpoint(endpoint)
-            members = subjects.filter { $0.value.endpoint == endpoint }.map(\.key).sorted()
+            members = Set(subjects.filter { $0.value.endpoint == endpoint }.map(\.key))
         } else if key.hasPrefix("server:") {
             scope = .server
             // Every local endpoint becomes a child, all its checks down until they recover.
@@ -241,7 +244,7 @@ public struct IncidentTracker: Sendable {
             if current == key {
                 // Still down for the same cause: only a changed error is worth a step.
                 if let previous = previousFailure, previous.message != failure.message {
-                    actions += note(key, Ticket.Step(at: now, text: step.text))
+                    state.incidents[key]?.pending.append(step.text)
                 }
                 if state.incidents[key]?.stableSince != nil {
                     state.incidents[key]?.stableSince = nil
@@ -252,7 +255,7 @@ public struct IncidentTracker: Sendable {
             }
             if isFlapping(checkState), let key = state.checks[check]?.incident, state.incidents[key]?.flapping == false {
                 state.incidents[key]?.flapping = true
-                actions += note(key, Ticket.Step(at: now, text: "flapping: \(checkState.changes.count) state changes of \(check) within \(DurationText.format(settings.flapWindow)); the incident stays open until it is stable"))
+                state.incidents[key]?.pending.append("flapping: \(checkState.changes.count) state changes of \(check) within \(DurationText.format(settings.flapWindow)); the incident stays open until it is stable")
             }
             return actions
         }
@@ -278,6 +281,7 @@ public struct IncidentTracker: Sendable {
         state.resolved = state.resolved.filter { $0.value >= reopenLimit }
         let stormStart = now.addingTimeInterval(-settings.stormWithin.timeInterval)
         state.openings.removeAll { $0 < stormStart }
+        actions += flushPending(at: now)
         for key in state.incidents.keys.sorted() {
             guard let incident = state.incidents[key] else { continue }
             if let stable = incident.stableSince, now.timeIntervalSince(stable) >= settings.flapWindow.timeInterval {
@@ -303,6 +307,24 @@ public struct IncidentTracker: Sendable {
             }
         }
         return actions
+    }
+
+    /// One step per incident for the joins and recoveries gathered since the last tick, with
+    /// the ticket's new content.
+    private mutating func flushPending(at now: Date) -> [IncidentAction] {
+        var actions: [IncidentAction] = []
+        for key in state.incidents.keys.sorted() {
+            guard let pending = state.incidents[key]?.pending, !pending.isEmpty else { continue }
+            state.incidents[key]?.pending = []
+            actions += note(key, Ticket.Step(at: now, text: Self.summarize(pending)), contentChanged: true)
+        }
+        return actions
+    }
+
+    /// Up to five notes in full, else the first three and a count.
+    static func summarize(_ notes: [String]) -> String {
+        let shown = notes.count <= 5 ? notes : Array(notes.prefix(3)) + ["… and \(notes.count - 3) more"]
+        return shown.joined(separator: "; ")
     }
 
     // MARK: Incidents
@@ -341,13 +363,13 @@ public struct IncidentTracker: Sendable {
         state.checks[check]?.incident = key
         let since = state.checks[check]?.debounce.failingSince ?? now
         if var incident = state.incidents[key] {
-            if !incident.members.contains(check) { incident.members.append(check) }
-            if !incident.affected.contains(check) { incident.affected.append(check) }
+            incident.members.insert(check)
+            incident.affected.insert(check)
             incident.lastFailure = failure
             incident.stableSince = nil
+            incident.pending.append("\(check) joined")
             state.incidents[key] = incident
-            let step = Ticket.Step(at: now, text: "\(check) joined: \(failure.message)")
-            return note(key, step, contentChanged: true)
+            return []
         }
         let scope: Incident.Scope = key.hasPrefix("endpoint:") ? .endpoint(String(key.dropFirst("endpoint:".count))) : .check(check)
         var incident = Incident(key: key, scope: scope, since: since)
@@ -375,18 +397,20 @@ public struct IncidentTracker: Sendable {
     private mutating func leave(_ check: CheckID, incident key: String, at now: Date, note text: String,
                                 flapping: Bool = false, recovered: Bool = true) -> [IncidentAction] {
         guard var incident = state.incidents[key] else { return [] }
-        incident.members.removeAll { $0 == check }
+        incident.members.remove(check)
         state.incidents[key] = incident
         if state.checks[check]?.incident == key { state.checks[check]?.incident = nil }
         if incident.members.isEmpty, incident.children.isEmpty {
             if flapping || incident.flapping {
                 state.incidents[key]?.flapping = true
                 state.incidents[key]?.stableSince = now
-                return note(key, Ticket.Step(at: now, text: "\(text); held open while flapping"), contentChanged: true)
+                state.incidents[key]?.pending.append("\(text); held open while flapping")
+                return []
             }
             return resolve(key, at: now, note: text, recovered: recovered)
         }
-        return note(key, Ticket.Step(at: now, text: text), contentChanged: true)
+        state.incidents[key]?.pending.append(text)
+        return []
     }
 
     /// Resolves an incident: its ticket when it has one, else its parent hears of it.
@@ -397,18 +421,19 @@ public struct IncidentTracker: Sendable {
         if incident.ticketed {
             let minutes = Int((now.timeIntervalSince(incident.since) / 60).rounded())
             let suffix = recovered ? "; recovered by itself after \(minutes) min" : ""
-            actions.append(.resolve(key: key, at: now, step: Ticket.Step(at: now, text: "\(text)\(suffix)")))
+            let earlier = incident.pending.isEmpty ? "" : Self.summarize(incident.pending) + "; "
+            actions.append(.resolve(key: key, at: now, step: Ticket.Step(at: now, text: "\(earlier)\(text)\(suffix)")))
             state.resolved[key] = now
         }
         if let parentKey = incident.parent, var parent = state.incidents[parentKey] {
             parent.children.removeAll { $0 == key }
             // The parent's ticket keeps listing whom the child hit.
-            for check in allChecks(of: incident) where !parent.affected.contains(check) { parent.affected.append(check) }
+            parent.affected.formUnion(allChecks(of: incident))
             state.incidents[parentKey] = parent
             if parent.children.isEmpty, parent.members.isEmpty {
                 actions += resolve(parentKey, at: now, note: "\(text); everything in it has recovered", recovered: recovered)
             } else {
-                actions += note(parentKey, Ticket.Step(at: now, text: text), contentChanged: true)
+                state.incidents[parentKey]?.pending.append(text)
             }
         }
         return actions
@@ -525,18 +550,18 @@ public struct IncidentTracker: Sendable {
 
     // MARK: Ticket content
 
-    private func allChecks(of incident: Incident) -> [CheckID] {
+    private func allChecks(of incident: Incident) -> Set<CheckID> {
         var checks = incident.affected
         for child in incident.children {
-            if let c = state.incidents[child] { checks += allChecks(of: c).filter { !checks.contains($0) } }
+            if let c = state.incidents[child] { checks.formUnion(allChecks(of: c)) }
         }
         return checks
     }
 
-    private func downChecks(of incident: Incident) -> [CheckID] {
+    private func downChecks(of incident: Incident) -> Set<CheckID> {
         var checks = incident.members
         for child in incident.children {
-            if let c = state.incidents[child] { checks += downChecks(of: c) }
+            if let c = state.incidents[child] { checks.formUnion(downChecks(of: c)) }
         }
         return checks
     }
@@ -573,13 +598,15 @@ public struct IncidentTracker: Sendable {
     }
 
     private func content(of incident: Incident) -> TicketContent {
-        let checks = allChecks(of: incident)
+        let checks = allChecks(of: incident).sorted()
         var domains: [String] = []
         var accounts: [Ticket.Account] = []
+        var seenDomains: Set<String> = []
+        var seenAccounts: Set<Ticket.Account> = []
         for check in checks {
             guard let s = subjects[check] else { continue }
-            if !domains.contains(s.domain) { domains.append(s.domain) }
-            if !accounts.contains(s.account) { accounts.append(s.account) }
+            if seenDomains.insert(s.domain).inserted { domains.append(s.domain) }
+            if seenAccounts.insert(s.account).inserted { accounts.append(s.account) }
         }
         let category: Category
         let cause: Cause
@@ -596,7 +623,7 @@ public struct IncidentTracker: Sendable {
     private func draft(for incident: Incident, at now: Date) -> TicketDraft {
         let c = content(of: incident)
         let name = incident.scope == .mass || incident.scope == .server ? "transcript-first-failure.txt"
-            : "transcript-\(incident.members.first.map { "\($0.target)-\($0.kind)\($0.index.map { "-\($0)" } ?? "")" } ?? "check").txt"
+            : "transcript-\(incident.members.sorted().first.map { "\($0.target)-\($0.kind)\($0.index.map { "-\($0)" } ?? "")" } ?? "check").txt"
         return TicketDraft(key: c.key, severity: c.severity, category: c.category, cause: c.cause, subject: c.subject,
                            server: server, accounts: c.accounts, domains: c.domains, checks: c.checks,
                            since: incident.since, openedAt: now, steps: incident.attempts,

@@ -82,7 +82,7 @@ extension IncidentTracker {
         let incidents = state.incidents.values.sorted { $0.key < $1.key }.map { incident in
             StatusSnapshot.IncidentStatus(key: incident.key, ticket: nil, since: incident.since,
                                           ticketed: incident.ticketed, parent: incident.parent,
-                                          checksDown: incident.members.map(\.description), flapping: incident.flapping,
+                                          checksDown: incident.members.sorted().map(\.description), flapping: incident.flapping,
                                           acknowledged: incident.acknowledged)
         }
         return StatusSnapshot(server: server.name, writtenAt: now, checks: checks, incidents: incidents)
