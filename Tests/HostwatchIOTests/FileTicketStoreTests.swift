@@ -58,6 +58,36 @@ import Testing
         #expect(try store.openTickets().isEmpty)
     }
 
+    @Test func aNewTicketNamesTheEarlierTicketsItWasGivenWithTheirSolution() throws {
+        let folder = makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try FileTicketStore(folder: folder)
+        let first = try store.open(draft("check:a/web"))
+        _ = try store.update(id: first.id) { ticket throws(TicketStoreError) in
+            ticket.resolve(at: t0.addingTimeInterval(60), step: "recovered", solution: "restarted php-fpm")
+        }
+        var next = draft("check:a/web")
+        next.relatedIDs = [first.id]
+        let second = try store.open(next)
+        #expect(second.related.map(\.id) == ["HW-1"])
+        #expect(second.related.first?.solution == "restarted php-fpm")
+        #expect(second.related.first?.resolvedAt == t0.addingTimeInterval(60))
+    }
+
+    @Test func silencesAreAddedListedAndRemovedEvenBeforeTheAgentMadeTheFolder() throws {
+        let folder = makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let silences = FileSilenceStore(folder: folder)
+        let a = try silences.add(target: .server, start: t0, end: t0.addingTimeInterval(3600), reason: "kernel", by: "ann")
+        let b = try silences.add(target: .domain("a.test"), start: t0, end: t0.addingTimeInterval(60), reason: "deploy", by: "bob")
+        #expect([a.id, b.id] == ["S-1", "S-2"])
+        #expect(try silences.list(at: t0.addingTimeInterval(30)).map(\.id) == ["S-1", "S-2"])
+        #expect(try silences.list(at: t0.addingTimeInterval(90)).map(\.id) == ["S-1"])
+        #expect(try silences.remove(id: "S-1"))
+        #expect(try !silences.remove(id: "S-1"))
+        #expect(try silences.list(at: t0).map(\.id) == ["S-2"])
+    }
+
     @Test func anUnknownIDIsReportedNotCreated() throws {
         let folder = makeFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
