@@ -13,6 +13,11 @@ static inline CURLcode hw_easy_setopt_pointer(CURL *h, CURLoption o, void *v) { 
 static inline CURLcode hw_easy_setopt_slist(CURL *h, CURLoption o, struct curl_slist *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode hw_easy_setopt_offset(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode hw_easy_setopt_data_callback(CURL *h, CURLoption o, hw_data_callback v) { return curl_easy_setopt(h, o, v); }
+/* Sends `size` bytes of `data` as the request body; libcurl copies them (CURLOPT_COPYPOSTFIELDS). */
+static inline CURLcode hw_easy_setopt_copy_body(CURL *h, const char *data, curl_off_t size) {
+    CURLcode code = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, size);
+    return code != CURLE_OK ? code : curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, data);
+}
 static inline CURLcode hw_easy_setopt_debug_callback(CURL *h, hw_debug_callback v) { return curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, v); }
 
 static inline CURLcode hw_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }

@@ -37,9 +37,11 @@ public struct AgentConfig: Sendable, Hashable {
     public var incidents = IncidentSettings()
     /// Scheduled maintenance windows, as silences with ids `maintenance[N]`.
     public var maintenance: [Silence] = []
+    /// Where ticket events go (`tickets`, `oncall`): the outbox's sinks and retry policy.
+    public var delivery = DeliverySettings()
 
     /// Sections of DESIGN.md §8 this build reads but does not act on yet.
-    static let reservedSections = ["disks", "evidence", "tickets", "oncall", "heartbeat", "metrics"]
+    static let reservedSections = ["disks", "evidence", "heartbeat", "metrics"]
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
     /// one (relative paths resolve against the config file's folder). Nil when there were errors.
@@ -90,6 +92,7 @@ public struct AgentConfig: Sendable, Hashable {
                 return readMaintenance(&m, id: "maintenance\(itemPath.dropFirst("maintenance".count))")
             } ?? []
         }
+        let delivery = readDelivery(&reader, configFolder: resolve("."), caFile: caFile.map(resolve))
         for section in reservedSections {
             reader.reserve(section, notice: "\"\(section)\" is accepted but not acted on by this build yet")
         }
@@ -97,7 +100,7 @@ public struct AgentConfig: Sendable, Hashable {
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
                            caFile: caFile.map(resolve), defaults: defaults, limits: limits,
-                           incidents: incidents, maintenance: maintenance)
+                           incidents: incidents, maintenance: maintenance, delivery: delivery)
     }
 
     /// Reads the `incidents` section (DESIGN.md §8), including an optional `policy` table that

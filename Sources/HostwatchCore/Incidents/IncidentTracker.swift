@@ -639,6 +639,7 @@ public struct IncidentTracker: Sendable {
         case .serverDown: "server down"
         case .dns: "DNS problem"
         case .disk: "disk problem"
+        case .delivery: "ticket delivery failing"
         }
     }
 }

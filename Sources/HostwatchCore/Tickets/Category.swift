@@ -7,6 +7,8 @@ public enum Category: String, Sendable, Hashable, Codable, CaseIterable {
     case dns
     case disk
     case certificate
+    /// hostwatch's own delivery: a helpdesk, relay or webhook that keeps refusing its events.
+    case delivery
 }
 
 /// Where the fault lies: the hosting infrastructure (always in scope of free support) or the

@@ -106,6 +106,9 @@ public struct Ticket: Sendable, Codable, Hashable {
     public var attachments: [Attachment]
     /// The helpdesks' own ids for this ticket, by sink (`rt: "1234"`).
     public var externalRefs: [String: String]
+    /// Counts the store's writes of this ticket: 1 when opened, one more per change. An outbox
+    /// event names the revision it belongs to (0 in files from before revisions existed).
+    public var revision: Int
 
     public init(id: String, draft: TicketDraft) {
         self.id = id
@@ -126,6 +129,7 @@ public struct Ticket: Sendable, Codable, Hashable {
         related = []
         attachments = draft.attachments
         externalRefs = [:]
+        revision = 0
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -135,6 +139,7 @@ public struct Ticket: Sendable, Codable, Hashable {
         case downtimeSeconds = "downtime_seconds"
         case steps, solution, related, attachments
         case externalRefs = "external_refs"
+        case revision
     }
 
     public init(from decoder: any Decoder) throws {
@@ -161,6 +166,7 @@ public struct Ticket: Sendable, Codable, Hashable {
         related = try c.decodeIfPresent([Related].self, forKey: .related) ?? []
         attachments = try c.decodeIfPresent([Attachment].self, forKey: .attachments) ?? []
         externalRefs = try c.decodeIfPresent([String: String].self, forKey: .externalRefs) ?? [:]
+        revision = try c.decodeIfPresent(Int.self, forKey: .revision) ?? 0
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -188,6 +194,7 @@ public struct Ticket: Sendable, Codable, Hashable {
         try c.encode(related, forKey: .related)
         try c.encode(attachments, forKey: .attachments)
         try c.encode(externalRefs, forKey: .externalRefs)
+        try c.encode(revision, forKey: .revision)
     }
 
     /// Marks the ticket resolved at `time` with a step, computing the downtime.

@@ -9,8 +9,9 @@ public enum TicketFormat {
         return "\(s.id)\t\(s.status.rawValue)\t\(s.severity.rawValue)\t\(since)\t\(s.subject)"
     }
 
-    /// The whole ticket for `tickets show`.
-    public static func full(_ t: Ticket) -> String {
+    /// The whole ticket for `tickets show` (and, without the attachments' text, the body of a
+    /// helpdesk's first message).
+    public static func full(_ t: Ticket, attachments: Bool = true) -> String {
         var out = "\(t.id) [\(t.severity.rawValue)\(t.isAroundTheClock ? ", 24/7" : "")] \(t.subject)\n"
         out += "status:    \(t.status.rawValue)\n"
         out += "category:  \(t.category.rawValue) (cause: \(t.cause.rawValue))\n"
@@ -34,10 +35,13 @@ public enum TicketFormat {
         for step in t.steps {
             out += "  \(RFC3339.format(step.at))  \(step.actor): \(step.text)\n"
         }
-        for attachment in t.attachments {
+        for attachment in t.attachments where attachments {
             out += "\n--- attachment \(attachment.name) (\(attachment.content.utf8.count) bytes) ---\n"
             out += attachment.content
             if !attachment.content.hasSuffix("\n") { out += "\n" }
+        }
+        if !attachments, !t.attachments.isEmpty {
+            out += "\nattached: \(t.attachments.map(\.name).joined(separator: ", "))\n"
         }
         return out
     }

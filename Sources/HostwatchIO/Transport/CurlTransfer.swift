@@ -21,6 +21,8 @@ final class CurlTransfer: @unchecked Sendable {
     private(set) var body: [UInt8] = []
     private(set) var bodyTruncated = false
 
+    /// The bytes an upload (an SMTP message) reads from; see CurlTransfer+Upload.swift.
+    var upload: UploadSource?
     private var lists: [UnsafeMutablePointer<curl_slist>] = []
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
 
