@@ -21,6 +21,7 @@ enum Commands {
                                   hold back new tickets for a domain, endpoint:ADDRESS:PORT, server or all
       silence --list | --remove ID
       status [--json]             every check and open incident, from the running agent's snapshot
+      outbox [--json]             ticket events not yet delivered to every sink: attempts, last error
 
     options:
       --config PATH               the agent file (default $HOSTWATCH_CONFIG, else /etc/hostwatch/hostwatch.json5)
@@ -33,6 +34,7 @@ enum Commands {
         "status": "usage: hostwatch status [--json] [--config PATH]\n  Every check's state (ok, failing n/N, down since, silenced until) and every open\n  incident, from the snapshot the running agent writes each second.\n  exit: 0; 1 when there is no snapshot.",
         "check": "usage: hostwatch check [DOMAIN...] [--json] [--config PATH]\n  Runs the selected domains' checks once now (all when none is named) and prints each\n  result. No debounce; writes nothing.\n  exit: 0 ok, 1 warning, 2 critical, 3 unknown or config error (Nagios convention).",
         "validate": "usage: hostwatch validate [--json] [--config PATH]\n  Checks the agent file and every domain file without touching the network.\n  Prints one FILE:LINE:COLUMN: key.path: message line per error (all of them).\n  exit: 0 valid, 1 invalid.",
+        "outbox": "usage: hostwatch outbox [--json] [--config PATH]\n  Ticket events waiting for delivery to the sinks of tickets.deliver (e-mail, RT,\n  webhook): per sink its state, attempts, next attempt, failing since and last error.\n  Delivered events leave the outbox. exit: 0.",
         "tickets": "usage: hostwatch tickets [list] [--all] [--json] [--status open|acknowledged|resolved]\n                        [--severity warning|critical] [--domain D] [--account TEXT] [--since 24h|RFC3339]\n       hostwatch tickets show ID [--json]\n       hostwatch tickets ack ID [--by NAME]\n  Lists open tickets (every ticket with --all or --status), or shows one in full.\n  exit: 0; `show` exits 1 for an unknown id.",
     ]
 
@@ -54,6 +56,7 @@ enum Commands {
             case "tickets": return try TicketsCommand.run(options)
             case "silence": return try SilenceCommand.run(options)
             case "status": return try StatusCommand.run(options)
+            case "outbox": return try OutboxCommand.run(options)
             default: throw UsageError("unknown command \"\(command)\"")
             }
         } catch let error as UsageError {

@@ -33,6 +33,13 @@ enum RunCommand {
             logger.error("store.unreadable", ["state_dir": config.agent.stateDir, "error": error.description])
             return 1
         }
+        // Delivery: its own libcurl loop and task, beside the checks, never in their way.
+        let deliveryLoop = CurlMultiLoop(maxInFlight: 64)
+        let delivery = OutboxDelivery(store: store, server: Ticket.Server(name: config.agent.server.name, address: config.agent.server.address),
+                                      destinations: SinkFactory(loop: deliveryLoop).build(config.agent.delivery.sinks),
+                                      policy: config.agent.delivery.retry, logger: logger)
+        await scheduler.onTicketChange { delivery.nudge() }
+        let delivering = Task { await delivery.run() }
         logger.info("agent.started", ["config": config.path, "domains": "\(config.domains.count)", "checks": "\(checks.count)",
                                       "state_dir": config.agent.stateDir])
         var current = config
@@ -63,12 +70,16 @@ enum RunCommand {
             loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight)
             checks = CheckFactory(agent: reloaded.agent, http: CurlHTTPTransport(loop: loop)).build(reloaded.domains)
             await scheduler.reconfigure(reloaded.agent, checks: checks, at: Date())
+            await delivery.reconfigure(SinkFactory(loop: deliveryLoop).build(reloaded.agent.delivery.sinks), policy: reloaded.agent.delivery.retry)
             current = reloaded
             work = Task { [checks] in await scheduler.run(checks) }
             logger.info("agent.reloaded", ["domains": "\(reloaded.domains.count)", "checks": "\(checks.count)"])
         }
         await work.value
         await scheduler.tick()
+        delivering.cancel()
+        deliveryLoop.shutdown()
+        await delivering.value
         logger.info("agent.stopped")
         return 0
     }

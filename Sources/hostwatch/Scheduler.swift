@@ -23,6 +23,8 @@ actor Scheduler {
     private var backlog: [IncidentAction] = []
     private var lastResults: [CheckID: (summary: String, at: Date)] = [:]
     private var dirty = true
+    /// Called after each ticket change the scheduler made (the outbox delivers at once).
+    private var ticketChanged: @Sendable () -> Void = {}
 
     init(config: AgentConfig, store: FileTicketStore, logger: Logger) {
         tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
@@ -74,6 +76,11 @@ actor Scheduler {
         refreshFromStore(at: now)
         flushBacklog()
         persist(at: now)
+    }
+
+    /// Sets what to call after each ticket change (the outbox's nudge).
+    func onTicketChange(_ action: @escaping @Sendable () -> Void) {
+        ticketChanged = action
     }
 
     private func register(_ checks: [CheckFactory.Built]) {
@@ -170,6 +177,7 @@ actor Scheduler {
             do {
                 try perform(action)
                 backlog.removeFirst()
+                ticketChanged()
             } catch {
                 logger.error("store.failed", ["error": error.description, "pending_actions": "\(backlog.count)"])
                 return

@@ -23,8 +23,12 @@ enum ValidateCommand {
     static func run(_ options: CommandLineOptions) throws(UsageError) -> Int32 {
         try options.allow(["json"])
         guard options.positional.isEmpty else { throw UsageError("validate takes no arguments") }
-        let result: Result<LoadedConfig, ConfigLoadError>
+        var result: Result<LoadedConfig, ConfigLoadError>
         do { result = .success(try ConfigFile.load(path: options.configPath)) } catch { result = .failure(error) }
+        if case .success(let config) = result {
+            let secrets = secretProblems(config)
+            if !secrets.isEmpty { result = .failure(ConfigLoadError(errors: config.notices + secrets)) }
+        }
         let problems: [ConfigError]
         switch result {
         case .success(let config): problems = config.notices

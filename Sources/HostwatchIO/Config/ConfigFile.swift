@@ -93,5 +93,6 @@ public enum ConfigFile {
 /// Every problem found while loading, one `FILE:LINE:COLUMN: key.path: message` line each.
 public struct ConfigLoadError: Error, Sendable, CustomStringConvertible {
     public var errors: [ConfigError]
+    public init(errors: [ConfigError]) { self.errors = errors }
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

@@ -1,0 +1,20 @@
+import HostwatchCore
+import HostwatchIO
+
+/// Builds the outbox's sinks from `tickets.deliver`: the one switch over `SinkSpec`.
+struct SinkFactory {
+    /// The loop every sink's transfers run on (not the checks' loop: a reload that replaces
+    /// that one must not abort a delivery in flight).
+    let loop: CurlMultiLoop
+
+    func build(_ specs: [SinkSpec]) -> [OutboxDelivery.Destination] {
+        specs.map { spec in
+            let sink: any TicketSink = switch spec {
+            case .email(let c): EmailTicketSink(c, loop: loop)
+            case .rt(let c): RTTicketSink(c, loop: loop)
+            case .webhook(let c): WebhookTicketSink(c, loop: loop)
+            }
+            return OutboxDelivery.Destination(name: spec.name, sink: sink)
+        }
+    }
+}
