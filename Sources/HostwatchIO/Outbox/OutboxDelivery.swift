@@ -220,7 +220,6 @@ public actor OutboxDelivery {
             record(reference, sink: name, ticketID: job.entry.ticketID)
             state.lastError = nil
             document.sinks[name] = state
-            resolveWarning(for: name, at: now)
         case .skipped(let reason):
             state.skipped = reason
             document.sinks[name] = state
@@ -244,6 +243,7 @@ public actor OutboxDelivery {
         do { try store.outbox.save(document, for: job.entry) } catch {
             logger.error("outbox.save_failed", ["event": eventID, "error": error.description])
         }
+        if case .delivered = outcome { resolveWarning(for: name, at: now) }
     }
 
     /// Stores a sink's reference on the ticket, once (no outbox event: it is no news).
