@@ -57,11 +57,16 @@ extension AgentConfig {
             reader.report(node, path: reader.path(of: "name"), "\"\(name)\" is not a plain name (letters, digits, - and _)")
         }
         let before = reader.problems.errors.count
+        let address = reader.string("address")
+        if let address, !IPAddressText.isLiteral(address), let node = reader.members.first(where: { $0.key == "address" })?.value {
+            reader.report(node, path: reader.path(of: "address"), "\"\(address)\" is not an IP address")
+        }
         let spec: SinkSpec?
         switch type {
         case "email":
             var c = EmailSinkConfiguration()
             c.name = name ?? "email"
+            c.address = address
             c.oncall = oncall
             c.caFile = caFile
             c.to = readAddresses(&reader, "to", required: true) ?? []
@@ -100,6 +105,7 @@ extension AgentConfig {
         case "rt":
             var c = RTSinkConfiguration()
             c.name = name ?? "rt"
+            c.address = address
             c.caFile = caFile
             c.url = readURL(&reader, "url", schemes: ["http", "https"]) ?? ""
             while c.url.hasSuffix("/") { c.url.removeLast() }
@@ -126,6 +132,7 @@ extension AgentConfig {
         case "webhook":
             var c = WebhookSinkConfiguration()
             c.name = name ?? "webhook"
+            c.address = address
             c.caFile = caFile
             c.url = readURL(&reader, "url", schemes: ["http", "https"]) ?? ""
             c.token = readSecret(&reader, "token_file", configFolder: configFolder)

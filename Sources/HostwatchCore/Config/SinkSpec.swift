@@ -52,6 +52,9 @@ public struct EmailSinkConfiguration: Sendable, Hashable {
     public var replyTo: String?
     /// `smtp://HOST:PORT` or `smtps://HOST:PORT`.
     public var smtp = ""
+    /// Connect here instead of resolving the URL's host (which still goes in SNI, the Host
+    /// header and certificate verification), as a check's `address` does.
+    public var address: String?
     public var tls: TLS = .ifOffered
     public var user: String?
     public var password: SecretReference?
@@ -86,6 +89,9 @@ public struct RTSinkConfiguration: Sendable, Hashable {
     public var name = "rt"
     /// The RT base URL (`https://rt.example.net`; `/REST/2.0` is appended).
     public var url = ""
+    /// Connect here instead of resolving the URL's host (which still goes in SNI, the Host
+    /// header and certificate verification), as a check's `address` does.
+    public var address: String?
     public var queue = ""
     public var token: SecretReference?
     public var customFields = CustomFields()
@@ -103,6 +109,9 @@ public struct RTSinkConfiguration: Sendable, Hashable {
 public struct WebhookSinkConfiguration: Sendable, Hashable {
     public var name = "webhook"
     public var url = ""
+    /// Connect here instead of resolving the URL's host (which still goes in SNI, the Host
+    /// header and certificate verification), as a check's `address` does.
+    public var address: String?
     public var token: SecretReference?
     public var timeout: Duration = .seconds(10)
     public var caFile: String?

@@ -40,6 +40,9 @@ public struct EmailTicketSink: TicketSink {
             case .implicit, .off: break
             }
             if let ca = c.caFile { transfer.set(CURLOPT_CAINFO, ca) }
+            if let address = c.address {
+                transfer.set(CURLOPT_CONNECT_TO, list: ["::\(address.contains(":") ? "[\(address)]" : address):"])
+            }
             if let user = c.user, let password {
                 transfer.set(CURLOPT_USERNAME, user)
                 transfer.set(CURLOPT_PASSWORD, password)

@@ -84,7 +84,8 @@ public struct RTTicketSink: TicketSink {
             var headers = ["Authorization: token \(token)", "Accept: application/json"]
             if body != nil { headers.append("Content-Type: application/json") }
             let response = await sink.client.send(.init(method: method, url: sink.api + path, headers: headers, body: body,
-                                                        timeout: sink.configuration.timeout, caFile: sink.configuration.caFile))
+                                                        timeout: sink.configuration.timeout, caFile: sink.configuration.caFile,
+                                                        connectAddress: sink.configuration.address))
             if let error = response.error { throw .unreachable(error.description) }
             guard (200..<300).contains(response.status) else {
                 var text = "\(method) \(path.prefix { $0 != "?" }): HTTP \(response.status)"

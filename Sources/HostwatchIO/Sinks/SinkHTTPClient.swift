@@ -13,6 +13,8 @@ struct SinkHTTPClient: Sendable {
         var body: [UInt8]?
         var timeout: Duration
         var caFile: String?
+        /// Connect here instead of resolving the URL's host.
+        var connectAddress: String?
     }
 
     struct Response: Sendable {
@@ -51,6 +53,9 @@ struct SinkHTTPClient: Sendable {
             transfer.set(CURLOPT_TIMEOUT_MS, ms)
             transfer.set(CURLOPT_CONNECTTIMEOUT_MS, ms)
             if let ca = request.caFile { transfer.set(CURLOPT_CAINFO, ca) }
+            if let address = request.connectAddress {
+                transfer.set(CURLOPT_CONNECT_TO, list: ["::\(address.contains(":") ? "[\(address)]" : address):"])
+            }
             transfer.set(CURLOPT_HTTPHEADER, list: request.headers + ["Expect:"])
             if let body = request.body { transfer.setBody(body) }
             if request.method != "GET" && !(request.method == "POST" && request.body != nil) {

@@ -26,7 +26,8 @@ public struct WebhookTicketSink: TicketSink {
             throw .misconfigured("cannot encode the event: \(error)")
         }
         let response = await client.send(.init(method: "POST", url: configuration.url, headers: headers, body: Array(body),
-                                               timeout: configuration.timeout, caFile: configuration.caFile))
+                                               timeout: configuration.timeout, caFile: configuration.caFile,
+                                               connectAddress: configuration.address))
         if let error = response.error { throw .unreachable(error.description) }
         guard (200..<300).contains(response.status) else {
             throw .rejected("HTTP \(response.status)\(response.body.isEmpty ? "" : ": " + response.bodyExcerpt)")
