@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HostwatchCore
+@testable import HostwatchIO
 import Testing
 
 /// The rt sink end to end: a real Request Tracker 5 (Debian, SQLite, Starlet on 127.0.0.1), a
@@ -215,5 +216,84 @@ struct RequestTrackerDeliveryTests {
         // The warning about RT never went to RT itself.
         #expect(try await rt.tickets(fingerprint: "delivery:rt").isEmpty)
         #expect(agent.process?.terminate() == 0)
+    }
+}
+
+/// The rt sink on its own against the same RT: what RT accepts with a 2xx but ignores is caught
+/// by reading the ticket back, and the retry repairs the ticket it made instead of making more.
+extension RequestTrackerDeliveryTests {
+    func event(_ key: String, kind: TicketEvent.Kind = .opened, revision: Int = 1) -> TicketEvent {
+        let t0 = Date()
+        var ticket = Ticket(id: "HW-90", draft: TicketDraft(key: key, severity: .warning, category: .dns, cause: .infrastructure,
+                                                            subject: "b.test: DNS problem", server: .init(name: "rt-sink", address: "127.0.0.1"),
+                                                            accounts: [.init(name: "B", plan: .free)], domains: ["b.test"], checks: ["b.test/dns"],
+                                                            since: t0, openedAt: t0, steps: [.init(at: t0, text: "SOA serials differ")], attachments: []))
+        ticket.revision = revision
+        if kind == .resolved { ticket.resolve(at: t0, step: "recovered") }
+        return TicketEvent(kind: kind, at: t0, ticket: ticket, steps: ticket.steps.suffix(1))
+    }
+
+    func sink(_ change: (inout RTSinkConfiguration) -> Void) -> RTTicketSink {
+        var c = RTSinkConfiguration()
+        c.url = rt.url
+        c.queue = "Hosting"
+        c.token = SecretReference(value: rt.tokenFile, configFolder: "/", file: "t.json5", position: nil, keyPath: "tickets.deliver[0].token_file")
+        change(&c)
+        return RTTicketSink(c, loop: CurlMultiLoop(maxInFlight: 2))
+    }
+
+    @Test func aCustomFieldRTIgnoresIsAnIncompleteDeliveryThatNeverDuplicatesTheTicket() async throws {
+        let key = "check:b.test/dns-\(UInt32.random(in: 0...UInt32.max))"
+        let broken = sink { $0.customFields.fingerprint = "Fingerprint"; $0.customFields.domain = "Domian" }
+        var kept: ExternalReference?
+        for attempt in 0..<2 {
+            await #expect {
+                _ = try await broken.deliver(event(key), known: kept)
+            } throws: { error in
+                guard case .incomplete(let reference, let text) = error as? TicketSinkError else { return false }
+                kept = reference
+                return text.contains("Domian does not exist on the ticket")
+            }
+            #expect(try await rt.tickets(fingerprint: key).count == 1, "attempt \(attempt)")
+        }
+        // Fixed config, same event, the kept reference: that ticket is completed, not another made.
+        let fixed = sink { _ in }
+        let reference = try await fixed.deliver(event(key), known: kept)
+        #expect(reference == kept)
+        #expect(try await rt.tickets(fingerprint: key) == [Int(reference.value)!])
+        #expect(rt.customField("Domain", of: try await rt.ticket(Int(reference.value)!)) == ["b.test"])
+        // Without the reference (a crash before it was recorded) the search finds it too.
+        #expect(try await fixed.deliver(event(key), known: nil) == reference)
+        #expect(try await rt.tickets(fingerprint: key).count == 1)
+    }
+
+    @Test func aStatusRTDoesNotKnowIsAnIncompleteDelivery() async throws {
+        let key = "check:b.test/dns-\(UInt32.random(in: 0...UInt32.max))"
+        let reference = try await sink { _ in }.deliver(event(key), known: nil)
+        await #expect {
+            _ = try await sink { $0.resolveStatus = "fixed" }.deliver(event(key, kind: .resolved, revision: 2), known: reference)
+        } throws: { error in
+            guard case .incomplete(let kept, let text) = error as? TicketSinkError else { return false }
+            return kept == reference && text.contains("fixed")
+        }
+        #expect(try await rt.ticket(Int(reference.value)!)["Status"] as? String != "fixed")
+    }
+
+    /// Each row: a misconfiguration only RT can reveal, and words of the error.
+    @Test(arguments: [("queue", "No permission to create tickets in the queue 'Nowhere'"), ("token", "HTTP 401 (the token was refused)")])
+    func whatOnlyRTKnowsIsRejectedWithItsWords(broken: String, words: String) async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-rt-token")
+        defer { try? dir.remove() }
+        try "1-99-0123456789abcdef0123456789abcdef\n".write(toFile: dir.appending("bad.token"), atomically: true, encoding: .utf8)
+        let sink = sink { c in
+            if broken == "queue" { c.queue = "Nowhere" }
+            if broken == "token" { c.token?.value = dir.appending("bad.token") }
+        }
+        await #expect {
+            _ = try await sink.deliver(event("check:b.test/\(broken)-\(UInt32.random(in: 0...UInt32.max))"), known: nil)
+        } throws: { error in
+            guard case .rejected(let text) = error as? TicketSinkError else { return false }
+            return text.contains(words) && !text.contains("0123456789abcdef")
+        }
     }
 }
