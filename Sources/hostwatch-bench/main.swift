@@ -95,6 +95,10 @@ func fixed(_ value: Double, _ digits: Int) -> String {
     return "\(value < 0 && whole == 0 ? "-" : "")\(whole).\(String(repeating: "0", count: digits - text.count))\(text)"
 }
 
+if CommandLine.arguments.dropFirst().first == "outbox" {
+    OutboxBench.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "tracker" {
     TrackerBench.run(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)

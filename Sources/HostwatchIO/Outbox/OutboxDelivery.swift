@@ -240,8 +240,14 @@ public actor OutboxDelivery {
             }
         }
         progress[job.entry] = document
-        do { try store.outbox.save(document, for: job.entry) } catch {
-            logger.error("outbox.save_failed", ["event": eventID, "error": error.description])
+        if isDone(job.entry) {
+            // Every sink has it: gone at once, without writing progress first.
+            store.outbox.remove(job.entry)
+            progress[job.entry] = nil
+        } else {
+            do { try store.outbox.save(document, for: job.entry) } catch {
+                logger.error("outbox.save_failed", ["event": eventID, "error": error.description])
+            }
         }
         if case .delivered = outcome { resolveWarning(for: name, at: now) }
     }
