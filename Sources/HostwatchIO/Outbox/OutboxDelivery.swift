@@ -48,6 +48,11 @@ public actor OutboxDelivery {
     private var warnings: [String: String] = [:]
     private var waiter: CheckedContinuation<Void, Never>?
     private var signalled = false
+    /// The event files as last listed; the folder is listed again on a nudge and once a second,
+    /// not after every delivery (a backlog of thousands would make that quadratic).
+    private var entries: [OutboxFolder.Entry] = []
+    private var lastScan: ContinuousClock.Instant?
+    private var scanRequested = true
 
     public init(store: FileTicketStore, server: Ticket.Server, destinations: [Destination], policy: RetryPolicy,
                 logger: Logger, maxInFlight: Int = 32) {
@@ -68,7 +73,12 @@ public actor OutboxDelivery {
 
     /// Asks for a pass now (a ticket changed). Cheap; safe from anywhere.
     public nonisolated func nudge() {
-        Task { await self.signal() }
+        Task { await self.requestScan() }
+    }
+
+    private func requestScan() {
+        scanRequested = true
+        signal()
     }
 
     /// Delivers until the surrounding task is cancelled. Removes orphan events first.
@@ -103,13 +113,16 @@ public actor OutboxDelivery {
 
     /// The deliveries to start now, and when the next retry falls due.
     private func plan(at now: Date) -> ([Job], Date?) {
-        let entries: [OutboxFolder.Entry]
-        do { entries = try store.outbox.entries() } catch {
-            logger.error("outbox.unreadable", ["error": error.description])
-            return ([], nil)
+        if scanRequested || lastScan.map({ ContinuousClock.now - $0 >= .seconds(1) }) ?? true {
+            do { entries = try store.outbox.entries() } catch {
+                logger.error("outbox.unreadable", ["error": error.description])
+                return ([], nil)
+            }
+            scanRequested = false
+            lastScan = ContinuousClock.now
+            let present = Set(entries)
+            progress = progress.filter { present.contains($0.key) }
         }
-        let present = Set(entries)
-        progress = progress.filter { present.contains($0.key) }
         var jobs: [Job] = []
         var due: Date?
         var byTicket: [String: [OutboxFolder.Entry]] = [:]
@@ -121,6 +134,7 @@ public actor OutboxDelivery {
             for entry in real where isDone(entry) {
                 store.outbox.remove(entry)
                 progress[entry] = nil
+                entries.removeAll { $0 == entry }
                 logger.debug("outbox.done", ["event": "\(ticketID)/\(entry.revision)"])
             }
             for destination in destinations {
@@ -244,6 +258,7 @@ public actor OutboxDelivery {
             // Every sink has it: gone at once, without writing progress first.
             store.outbox.remove(job.entry)
             progress[job.entry] = nil
+            if let i = entries.firstIndex(of: job.entry) { entries.remove(at: i) }
         } else {
             do { try store.outbox.save(document, for: job.entry) } catch {
                 logger.error("outbox.save_failed", ["event": eventID, "error": error.description])
