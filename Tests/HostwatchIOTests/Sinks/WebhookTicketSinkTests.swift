@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 @testable import HostwatchCore
 @testable import HostwatchIO
@@ -176,5 +177,64 @@ import Testing
             if case .unreachable = error as? TicketSinkError { return true }
             return false
         }
+    }
+}
+
+/// The outbox through the webhook sink to a receiver that answers 500, then hangs, then 204:
+/// every event arrives, in order per ticket, and the outbox empties.
+extension WebhookTicketSinkTests {
+    @Test func theOutboxGetsThroughFailuresAndTimeoutsInOrder() async throws {
+        let box = Box()
+        let calls = Mutex(0)
+        let server = try FakeServer { fd in
+            guard let request = Self.readRequest(fd) else { return }
+            let n = calls.withLock { n -> Int in
+                n += 1
+                return n
+            }
+            switch n {
+            case 1:
+                _ = FakeServer.send(fd, Array("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
+            case 2:
+                var byte: UInt8 = 0
+                _ = read(fd, &byte, 1)  // never answers: the sink's timeout ends it
+            default:
+                box.add(request)
+                _ = FakeServer.send(fd, Array("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
+            }
+        }
+        defer { server.stop() }
+        let folder = try tokenFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try FileTicketStore(folder: folder + "/state")
+        let ticket = try store.open(event().ticket.draftForTests)
+        for text in ["reminder", "still down"] {
+            _ = try store.update(id: ticket.id) { t throws(TicketStoreError) in t.addStep(.init(at: t0, text: text)) }
+        }
+        _ = try store.update(id: ticket.id) { t throws(TicketStoreError) in t.resolve(at: t0.addingTimeInterval(60), step: "recovered") }
+        let delivery = OutboxDelivery(store: store, server: .init(name: "web01", address: "127.0.0.1"),
+                                      destinations: [.init(name: "webhook", sink: sink(port: server.port, folder: folder, timeout: .milliseconds(300)))],
+                                      policy: RetryPolicy(first: .milliseconds(20), maximum: .milliseconds(100)), logger: Logger(label: "test", level: .error))
+        let task = Task { await delivery.run() }
+        defer { task.cancel() }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline, (try? store.outbox.entries().isEmpty) != true {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        task.cancel()
+        await task.value
+        #expect(try store.outbox.entries().isEmpty)
+        let delivered = try box.all.map { try #require(try JSONSerialization.jsonObject(with: $0.body) as? [String: Any]) }
+        #expect(delivered.map { $0["event_id"] as? String } == ["HW-1/1", "HW-1/2", "HW-1/3", "HW-1/4"])
+        #expect(delivered.map { $0["kind"] as? String } == ["opened", "updated", "updated", "resolved"])
+        #expect(calls.withLock { $0 } == 6)
+    }
+}
+
+extension Ticket {
+    /// A draft with this ticket's content, for tests that open it in a store.
+    var draftForTests: TicketDraft {
+        TicketDraft(key: key, severity: severity, category: category, cause: cause, subject: subject, server: server, accounts: accounts,
+                    domains: domains, checks: checks, since: since, openedAt: openedAt, steps: steps, attachments: attachments)
     }
 }
