@@ -130,10 +130,11 @@ public struct AgentConfig: Sendable, Hashable {
         if var policy = reader.object("policy") {
             for member in policy.members {
                 let categoryPath = policy.path(of: member.key)
-                guard let category = Category(rawValue: member.key) else {
+                // `delivery` is hostwatch's own warning about its sinks, not a row of the support policy.
+                guard let category = Category(rawValue: member.key), category != .delivery else {
                     _ = policy.take(member.key)
                     policy.report(member.value, path: categoryPath,
-                                  "unknown category \"\(member.key)\" (one of: \(Category.allCases.map(\.rawValue).joined(separator: ", ")))")
+                                  "unknown category \"\(member.key)\" (one of: \(Category.allCases.filter { $0 != .delivery }.map(\.rawValue).joined(separator: ", ")))")
                     continue
                 }
                 guard let node = policy.take(member.key), var causes = ConfigReader(node, path: categoryPath, file: policy.file, problems: policy.problems) else { continue }
