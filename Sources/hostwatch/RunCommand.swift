@@ -14,7 +14,7 @@ enum RunCommand {
         let store: FileTicketStore
         do {
             store = try FileTicketStore(folder: config.agent.stateDir)
-            try store.rebuildIndex()
+            try store.repair()
         } catch {
             logger.error("store.unavailable", ["state_dir": config.agent.stateDir, "error": error.description])
             return 1
