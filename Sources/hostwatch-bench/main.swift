@@ -95,9 +95,18 @@ func fixed(_ value: Double, _ digits: Int) -> String {
     return "\(value < 0 && whole == 0 ? "-" : "")\(whole).\(String(repeating: "0", count: digits - text.count))\(text)"
 }
 
-if CommandLine.arguments.dropFirst().first == "tracker" {
+switch CommandLine.arguments.dropFirst().first {
+case "tracker":
     TrackerBench.run(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
+case "store-writer":
+    StoreBench.writer(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+case "store-list":
+    StoreBench.list(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+default:
+    break
 }
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let loop = CurlMultiLoop(maxInFlight: options.inFlight)

@@ -23,7 +23,8 @@ public final class FileTicketStore: TicketStore {
     /// The parsed index and how far into the file it was read, so each call reads only what
     /// other processes appended since.
     private struct Cache {
-        var entries: [String: TicketSummary] = [:]
+        /// By ticket number (an Int key hashes far faster than the id string).
+        var entries: [Int: TicketSummary] = [:]
         var lastID: String?
         var maxNumber = 0
         var offset: Int64 = 0
@@ -76,7 +77,7 @@ public final class FileTicketStore: TicketStore {
 
     /// Appends the index line, then replaces the ticket file.
     private func commit(_ ticket: Ticket) throws(TicketStoreError) {
-        let archived = cache.withLock { $0.entries[ticket.id]?.archived ?? false }
+        let archived = cache.withLock { $0.entries[Self.number(ticket.id)]?.archived ?? false }
         var summary = TicketSummary(ticket)
         summary.archived = archived
         try appendIndex(TicketIndexLine.format(summary))
@@ -126,12 +127,16 @@ public final class FileTicketStore: TicketStore {
         try list(includingArchive: false)
     }
 
-    /// Summaries, newest first; with `includingArchive`, the archived ones too.
-    public func list(includingArchive: Bool) throws(TicketStoreError) -> [TicketSummary] {
+    /// Summaries matching `filter`, newest first; with `includingArchive`, the archived ones too.
+    public func list(includingArchive: Bool, where filter: (TicketSummary) -> Bool = { _ in true }) throws(TicketStoreError) -> [TicketSummary] {
         if !FileManager.default.fileExists(atPath: indexPath) { try rebuildIndex() }
         try refreshCache()
         return cache.withLock { cache in
-            cache.entries.values.filter { includingArchive || !$0.archived }.sorted { $0.number > $1.number }
+            // Filter first and sort the numbers, not the summaries: moving large structs is what costs.
+            let numbers = cache.entries.compactMap { number, summary in
+                (includingArchive || !summary.archived) && filter(summary) ? number : nil
+            }
+            return numbers.sorted(by: >).map { cache.entries[$0]! }
         }
     }
 
@@ -150,7 +155,7 @@ public final class FileTicketStore: TicketStore {
         }
         try refreshCache()
         let (lastID, entry): (String?, TicketSummary?) = cache.withLock { cache in
-            (cache.lastID, cache.lastID.flatMap { cache.entries[$0] })
+            (cache.lastID, cache.lastID.flatMap { cache.entries[Self.number($0)] })
         }
         guard let lastID else { return }
         let onDisk = try ticket(id: lastID)
@@ -228,13 +233,18 @@ public final class FileTicketStore: TicketStore {
             guard read == count else { throw .io(path: indexPath, message: "short read") }
             // Only whole lines: a line still being appended is read next time.
             guard let lastNewline = buffer.lastIndex(of: 10) else { return }
-            let text = String(decoding: buffer[...lastNewline], as: UTF8.self)
-            for line in text.split(separator: "\n") {
-                guard let (id, summary) = TicketIndexLine.parse(line) else { continue }
-                cache.entries[id] = summary
-                cache.lastID = id
-                cache.maxNumber = max(cache.maxNumber, Self.number(id))
-                cache.lines += 1
+            if cache.entries.isEmpty { cache.entries.reserveCapacity(count / 120) }
+            buffer.withUnsafeBytes { raw in
+                var start = 0
+                for i in 0...lastNewline where raw[i] == 10 {
+                    defer { start = i + 1 }
+                    guard i > start, let (id, summary) = TicketIndexLine.parse(UnsafeRawBufferPointer(rebasing: raw[start..<i])) else { continue }
+                    let number = Self.number(id)
+                    cache.entries[number] = summary
+                    cache.lastID = id
+                    cache.maxNumber = max(cache.maxNumber, number)
+                    cache.lines += 1
+                }
             }
             cache.offset += Int64(lastNewline + 1)
         }
