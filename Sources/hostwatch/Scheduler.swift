@@ -22,6 +22,12 @@ actor Scheduler {
     /// order, so a store outage delays a ticket but never loses one.
     private var backlog: [IncidentAction] = []
     private var lastResults: [CheckID: (summary: String, at: Date)] = [:]
+    /// The last results of each check (a bounded ring) and the latest transcript of each
+    /// failing check: the evidence of the incidents they join.
+    private var history: [CheckID: [EvidenceCollector.RunRecord]] = [:]
+    private var failingTranscripts: [CheckID: String] = [:]
+    private let historyLength = 20
+    private var collector: EvidenceCollector
     private var dirty = true
 
     init(config: AgentConfig, store: FileTicketStore, logger: Logger) {
@@ -32,6 +38,7 @@ actor Scheduler {
         stateFile = JSONStateFile(path: config.stateDir + "/tracker.json")
         statusFile = JSONStateFile(path: config.stateDir + "/status.json")
         maintenance = config.maintenance
+        collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         self.logger = logger
     }
 
@@ -69,6 +76,7 @@ actor Scheduler {
                                   settings: config.incidents)
         tracker.restore(state)
         maintenance = config.maintenance
+        collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         register(checks)
         backlog += tracker.dropUnregistered(at: now)
         refreshFromStore(at: now)
@@ -121,6 +129,16 @@ actor Scheduler {
             logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
         }
         lastResults[observation.check] = (observation.summary, observation.startedAt)
+        var ring = history[observation.check] ?? []
+        ring.append(.init(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary,
+                          durationMs: observation.duration.timeInterval * 1000))
+        if ring.count > historyLength { ring.removeFirst(ring.count - historyLength) }
+        history[observation.check] = ring
+        if observation.failure != nil {
+            failingTranscripts[observation.check] = observation.transcript.rendered
+        } else {
+            failingTranscripts[observation.check] = nil
+        }
         let actions = tracker.record(observation, at: now)
         if !actions.isEmpty {
             backlog += actions
@@ -185,6 +203,7 @@ actor Scheduler {
             ticketIDs[draft.key] = ticket.id
             logger.info("ticket.opened", ["ticket": ticket.id, "key": draft.key, "severity": draft.severity.rawValue,
                                           "subject": draft.subject])
+            gatherEvidence(for: ticket.id, checks: draft.checks, domains: draft.domains, category: draft.category)
         case .update(let key, let step, let content):
             guard let id = ticketIDs[key] else { return }
             _ = try store.update(id: id) { ticket throws(TicketStoreError) in
@@ -208,7 +227,45 @@ actor Scheduler {
             }
             _ = try store.update(id: id) { ticket throws(TicketStoreError) in ticket.reopen(at: time, step: step, content: content) }
             logger.info("ticket.reopened", ["ticket": id, "key": key])
+            gatherEvidence(for: id, checks: content.checks, domains: content.domains, category: content.category)
         }
+    }
+
+    /// Collects the evidence of a new or reopened ticket in the background and attaches it when
+    /// done (a step says so): the ticket is filed at once, the evidence follows in seconds.
+    private func gatherEvidence(for id: String, checks: [String], domains: [String], category: HostwatchCore.Category) {
+        let ids = checks.compactMap { text in registeredByName[text] }
+        var kinds = ids.map { EvidenceSettings.kind(ofCheck: $0.kind) }
+        if category == .serverDown { kinds.insert("server", at: 0) }
+        kinds = kinds.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let transcripts = ids.compactMap { check in failingTranscripts[check].map { (check: check.description, text: $0) } }.prefix(5)
+        let recent = ids.prefix(20).compactMap { check in history[check].map { (check: check.description, results: $0) } }
+        let request = EvidenceCollector.Request(ticketID: id, domains: Array(domains.prefix(50)), kinds: kinds,
+                                                transcripts: Array(transcripts), history: recent)
+        let collector = collector
+        let store = store
+        let logger = logger
+        Task.detached {
+            let pieces = await collector.collect(request)
+            let now = Date()
+            do {
+                _ = try store.update(id: id) { ticket throws(TicketStoreError) in
+                    // On a reopen the new evidence replaces pieces of the same name.
+                    let names = Set(pieces.map(\.name))
+                    ticket.attachments.removeAll { names.contains($0.name) }
+                    ticket.attachments += pieces
+                    let bytes = pieces.reduce(0) { $0 + $1.content.utf8.count }
+                    ticket.addStep(Ticket.Step(at: now, text: "evidence collected: \(pieces.count) pieces, \(bytes / 1024) KiB (\(pieces.map(\.name).joined(separator: ", ")))"))
+                }
+                logger.info("evidence.attached", ["ticket": id, "pieces": "\(pieces.count)"])
+            } catch {
+                logger.error("evidence.failed", ["ticket": id, "error": "\(error)"])
+            }
+        }
+    }
+
+    private var registeredByName: [String: CheckID] {
+        Dictionary(tracker.registeredChecks.map { ($0.description, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// FNV-1a: stable across runs, unlike `Hasher`.

@@ -35,11 +35,15 @@ public struct AgentConfig: Sendable, Hashable {
     public var defaults = Defaults()
     public var limits = Limits()
     public var incidents = IncidentSettings()
+    /// Resolved tickets older than this move to the archive (`tickets.archive_after`).
+    public var archiveAfter: Duration = .seconds(180 * 86_400)
+    /// What to collect when an incident opens, by check kind (`evidence`).
+    public var evidence = EvidenceSettings()
     /// Scheduled maintenance windows, as silences with ids `maintenance[N]`.
     public var maintenance: [Silence] = []
 
     /// Sections of DESIGN.md §8 this build reads but does not act on yet.
-    static let reservedSections = ["disks", "evidence", "tickets", "oncall", "heartbeat", "metrics"]
+    static let reservedSections = ["disks", "oncall", "heartbeat", "metrics"]
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
     /// one (relative paths resolve against the config file's folder). Nil when there were errors.
@@ -90,6 +94,17 @@ public struct AgentConfig: Sendable, Hashable {
                 return readMaintenance(&m, id: "maintenance\(itemPath.dropFirst("maintenance".count))")
             } ?? []
         }
+        var archiveAfter = Duration.seconds(180 * 86_400)
+        if var t = reader.object("tickets") {
+            archiveAfter = t.duration("archive_after", minimum: .seconds(3600)) ?? archiveAfter
+            t.reserve("deliver", notice: "\"tickets.deliver\" is accepted but not acted on by this build yet")
+            t.finish()
+        }
+        var evidence = EvidenceSettings()
+        if var e = reader.object("evidence") {
+            evidence = EvidenceSettings.read(&e, limits: limits)
+            e.finish()
+        }
         for section in reservedSections {
             reader.reserve(section, notice: "\"\(section)\" is accepted but not acted on by this build yet")
         }
@@ -97,7 +112,7 @@ public struct AgentConfig: Sendable, Hashable {
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
                            caFile: caFile.map(resolve), defaults: defaults, limits: limits,
-                           incidents: incidents, maintenance: maintenance)
+                           incidents: incidents, archiveAfter: archiveAfter, evidence: evidence, maintenance: maintenance)
     }
 
     /// Reads the `incidents` section (DESIGN.md §8), including an optional `policy` table that
