@@ -32,9 +32,13 @@ public struct AgentConfig: Sendable, Hashable {
     public var caFile: String?
     public var defaults = Defaults()
     public var limits = Limits()
+    /// The dead man's switch, when configured.
+    public var heartbeat: Heartbeat?
+    /// The Prometheus textfile, when configured.
+    public var metrics: Metrics?
 
     /// Sections of DESIGN.md §8 this build reads but does not act on yet.
-    static let reservedSections = ["disks", "incidents", "maintenance", "evidence", "tickets", "oncall", "heartbeat", "metrics"]
+    static let reservedSections = ["disks", "incidents", "maintenance", "evidence", "tickets", "oncall"]
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
     /// one (relative paths resolve against the config file's folder). Nil when there were errors.
@@ -72,13 +76,18 @@ public struct AgentConfig: Sendable, Hashable {
             limits.evidenceBytes = l.size("evidence_bytes") ?? limits.evidenceBytes
             l.finish()
         }
+        var heartbeat: Heartbeat?
+        if var h = reader.object("heartbeat") { heartbeat = readHeartbeat(&h) }
+        var metrics: Metrics?
+        if var m = reader.object("metrics") { metrics = readMetrics(&m, resolve: resolve) }
         for section in reservedSections {
             reader.reserve(section, notice: "\"\(section)\" is accepted but not acted on by this build yet")
         }
         reader.finish()
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
-                           caFile: caFile.map(resolve), defaults: defaults, limits: limits)
+                           caFile: caFile.map(resolve), defaults: defaults, limits: limits,
+                           heartbeat: heartbeat, metrics: metrics)
     }
 
     /// The `checks` folder as written, from a root object that may hold errors elsewhere.
