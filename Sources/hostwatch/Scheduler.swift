@@ -14,6 +14,11 @@ actor Scheduler {
     /// Actions the store has not taken yet (it failed: a full disk, a permission): retried in
     /// order on every observation, so a store outage delays a ticket but never loses one.
     private var backlog: [IncidentAction] = []
+    /// The latest run of each check, for the metrics textfile.
+    private var samples: [CheckID: MetricsSnapshot.CheckSample] = [:]
+    /// Whether observations keep coming, for the watchdog and the heartbeat.
+    private var liveness = Liveness(limit: .seconds(60), startedAt: .now)
+    private var checkCount = 0
 
     init(server: Ticket.Server, store: any TicketStore, logger: Logger) {
         tracker = IncidentTracker(server: server)
@@ -25,6 +30,8 @@ actor Scheduler {
     /// neither duplicates nor forgets one (DESIGN.md §5).
     func prepare(_ checks: [CheckFactory.Built]) throws(TicketStoreError) {
         for built in checks { tracker.register(built.check.id, subject: built.subject) }
+        checkCount = checks.count
+        liveness = Liveness(limit: Liveness.limit(for: checks.map(\.check.timing)), startedAt: .now)
         for ticket in try store.openTickets() {
             openTickets[ticket.key] = ticket.id
             tracker.adopt(openTicketKey: ticket.key, openedAt: ticket.since)
@@ -32,13 +39,26 @@ actor Scheduler {
         }
     }
 
-    /// Runs every check until the surrounding task is cancelled.
+    /// Runs every check until the surrounding task is cancelled (with no checks too: the
+    /// heartbeat and the metrics go on).
     nonisolated func run(_ checks: [CheckFactory.Built]) async {
         await withTaskGroup(of: Void.self) { group in
             for built in checks {
                 group.addTask { await self.loop(built.check) }
             }
         }
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    /// How the scheduler is doing. An `await` on the actor: a scheduler stuck inside a call (a
+    /// store write hanging on its lock) never answers, so whoever waits for this stops pinging.
+    func heartbeat() -> Liveness.Verdict {
+        liveness.verdict(at: .now, checks: checkCount)
+    }
+
+    /// The latest run of every check that has run.
+    func latestSamples() -> [MetricsSnapshot.CheckSample] {
+        Array(samples.values)
     }
 
     private nonisolated func loop(_ check: any Check) async {
@@ -57,6 +77,8 @@ actor Scheduler {
     }
 
     private func record(_ observation: Observation) -> Bool {
+        samples[observation.check] = MetricsSnapshot.CheckSample(observation)
+        liveness.progressed(at: .now)
         if let failure = observation.failure {
             logger.info("check.failed", ["check": observation.check.description, "kind": failure.kind.rawValue, "message": failure.message])
         } else {
