@@ -7,7 +7,7 @@ import HostwatchIO
 /// (`Type=notify`) it reports READY, RELOADING, STOPPING and the watchdog keep-alive itself.
 enum RunCommand {
     static func run(_ options: CommandLineOptions) async throws(UsageError) -> Int32 {
-        try options.allow([])
+        try options.allow(["verbose"])
         guard options.positional.isEmpty else { throw UsageError("run takes no arguments") }
         let logger = Logger(label: "hostwatch", level: options.flags.contains("verbose") ? .debug : .info)
         let environment = ProcessInfo.processInfo.environment
