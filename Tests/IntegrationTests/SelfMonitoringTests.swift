@@ -123,4 +123,24 @@ struct SelfMonitoringTests {
         #expect(try await waitUntil(timeout: .seconds(10)) { try HostwatchBinary().tickets(config: agent.config).count == 1 })
         #expect(agent.log.contains("event=scheduler.unresponsive"), "\(agent.log)")
     }
+
+    /// A fresh install has no domain files yet: the agent must stay up until stopped (with no
+    /// watchdog, heartbeat or metrics either), not exit at once and leave a dead service.
+    @Test func anAgentWithNoDomainsStaysUpUntilStopped() async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-nodomains")
+        defer { try? dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        try #"{ server: { name: "empty", address: "127.0.0.1" }, state_dir: "state", checks: "checks" }"#
+            .write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
+        let notify = try NotifySocketListener(dir.appending("notify.sock"))
+        let agent = try ChildProcess(
+            executable: try HostwatchBinary().path, arguments: ["run", "--config", dir.appending("hostwatch.json5")],
+            environment: ["NOTIFY_SOCKET": notify.name], logFile: dir.appending("agent.log"))
+        defer { agent.terminate() }
+        #expect(notify.receive(timeout: .seconds(15)) == "READY=1\nSTATUS=watching 0 checks of 0 domains")
+        #expect(agent.waitForExit(timeout: .seconds(1)) == nil, "the agent exited with nothing to watch")
+        try agent.signalGroup(SIGTERM)
+        #expect(notify.receive(timeout: .seconds(5)) == "STOPPING=1")
+        #expect(agent.waitForExit(timeout: .seconds(10)) == 0)
+    }
 }
