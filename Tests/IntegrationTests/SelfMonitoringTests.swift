@@ -44,8 +44,9 @@ struct SelfMonitoringTests {
         try #"{ domain: "down.test", account: "Down Ltd (#7)", web: { url: "http://down.test/" } }"#
             .write(toFile: dir.appending("checks/down.test.json5"), atomically: true, encoding: .utf8)
         let binary = try HostwatchBinary()
+        // The unit's UMask=0007: the textfile must still come out world-readable for node_exporter.
         let process = try ChildProcess(
-            executable: binary.path, arguments: ["run", "--config", dir.appending("hostwatch.json5")],
+            executable: "/bin/sh", arguments: ["-c", "umask 0007 && exec \"$0\" \"$@\"", binary.path, "run", "--config", dir.appending("hostwatch.json5")],
             environment: ["PATH": "/usr/bin:/bin", "NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "400000"],
             logFile: dir.appending("agent.log"))
         return Agent(dir: dir, config: dir.appending("hostwatch.json5"), notify: notify, receiver: receiver, process: process)
@@ -73,6 +74,8 @@ struct SelfMonitoringTests {
                 && agent.textfile.contains(#"hostwatch_open_incidents{severity="critical"} 1"#)
         }, "\(agent.textfile)\n\(agent.log)")
         #expect(agent.textfile.contains("hostwatch_outbox_pending 0\n"))
+        let mode = try FileManager.default.attributesOfItem(atPath: agent.dir.appending("metrics/hostwatch.prom"))[.posixPermissions] as? Int
+        #expect(mode == 0o644, "node_exporter cannot read a textfile with mode \(String(mode ?? 0, radix: 8))")
 
         // SIGHUP: RELOADING=1, then READY=1 again (the reload itself is not built yet).
         try agent.process.signalGroup(SIGHUP)
