@@ -29,6 +29,11 @@ actor Scheduler {
     private let historyLength = 20
     private var collector: EvidenceCollector
     private var dirty = true
+    /// The latest run of each check, for the metrics textfile.
+    private var samples: [CheckID: MetricsSnapshot.CheckSample] = [:]
+    /// Whether observations keep coming, for the watchdog and the heartbeat.
+    private var liveness = Liveness(limit: .seconds(60), startedAt: .now)
+    private var checkCount = 0
 
     init(config: AgentConfig, store: FileTicketStore, logger: Logger) {
         tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
@@ -86,6 +91,21 @@ actor Scheduler {
 
     private func register(_ checks: [CheckFactory.Built]) {
         for built in checks { tracker.register(built.check.id, subject: built.subject) }
+        checkCount = checks.count
+        liveness = Liveness(limit: Liveness.limit(for: checks.map(\.check.timing)), startedAt: .now)
+        let current = Set(checks.map(\.check.id))
+        samples = samples.filter { current.contains($0.key) }
+    }
+
+    /// How the scheduler is doing. An `await` on the actor: a scheduler stuck inside a call (a
+    /// store write hanging on its lock) never answers, so whoever waits for this stops pinging.
+    func heartbeat() -> Liveness.Verdict {
+        liveness.verdict(at: .now, checks: checkCount)
+    }
+
+    /// The latest run of every check that has run.
+    func latestSamples() -> [MetricsSnapshot.CheckSample] {
+        Array(samples.values)
     }
 
     /// Runs every check until the surrounding task is cancelled.
@@ -123,6 +143,8 @@ actor Scheduler {
 
     private func record(_ observation: Observation) -> Bool {
         let now = Date()
+        samples[observation.check] = MetricsSnapshot.CheckSample(observation)
+        liveness.progressed(at: .now)
         if let failure = observation.failure {
             logger.info("check.failed", ["check": observation.check.description, "kind": failure.kind.rawValue, "message": failure.message])
         } else {

@@ -34,6 +34,10 @@ public struct AgentConfig: Sendable, Hashable {
     public var caFile: String?
     public var defaults = Defaults()
     public var limits = Limits()
+    /// The dead man's switch, when configured.
+    public var heartbeat: Heartbeat?
+    /// The Prometheus textfile, when configured.
+    public var metrics: Metrics?
     public var incidents = IncidentSettings()
     /// Resolved tickets older than this move to the archive (`tickets.archive_after`).
     public var archiveAfter: Duration = .seconds(180 * 86_400)
@@ -43,7 +47,7 @@ public struct AgentConfig: Sendable, Hashable {
     public var maintenance: [Silence] = []
 
     /// Sections of DESIGN.md §8 this build reads but does not act on yet.
-    static let reservedSections = ["disks", "oncall", "heartbeat", "metrics"]
+    static let reservedSections = ["disks", "oncall"]
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
     /// one (relative paths resolve against the config file's folder). Nil when there were errors.
@@ -105,6 +109,10 @@ public struct AgentConfig: Sendable, Hashable {
             evidence = EvidenceSettings.read(&e, limits: limits)
             e.finish()
         }
+        var heartbeat: Heartbeat?
+        if var h = reader.object("heartbeat") { heartbeat = readHeartbeat(&h) }
+        var metrics: Metrics?
+        if var m = reader.object("metrics") { metrics = readMetrics(&m, resolve: resolve) }
         for section in reservedSections {
             reader.reserve(section, notice: "\"\(section)\" is accepted but not acted on by this build yet")
         }
@@ -112,6 +120,7 @@ public struct AgentConfig: Sendable, Hashable {
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
                            caFile: caFile.map(resolve), defaults: defaults, limits: limits,
+                           heartbeat: heartbeat, metrics: metrics,
                            incidents: incidents, archiveAfter: archiveAfter, evidence: evidence, maintenance: maintenance)
     }
 
