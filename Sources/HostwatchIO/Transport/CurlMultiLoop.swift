@@ -44,14 +44,15 @@ public final class CurlMultiLoop: @unchecked Sendable {
     /// `CURLE_ABORTED_BY_CALLBACK`.
     func perform(_ make: @escaping @Sendable () -> CurlTransfer) async -> (CurlTransfer, CURLcode) {
         let (transfer, code) = await withCheckedContinuation { (continuation: CheckedContinuation<(CurlTransfer?, CURLcode), Never>) in
+            // The wake-up happens under the lock: the loop thread frees the multi handle only
+            // after marking the loop stopped under the same lock, so it is never woken freed.
             let accepted = state.withLock { state -> Bool in
                 guard !state.stopping else { return false }
                 state.queued.append(Pending(make: make, continuation: continuation))
+                curl_multi_wakeup(multi)
                 return true
             }
-            if accepted {
-                curl_multi_wakeup(multi)
-            } else {
+            if !accepted {
                 continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK))
             }
         }
@@ -60,8 +61,11 @@ public final class CurlMultiLoop: @unchecked Sendable {
 
     /// Stops the loop: transfers in flight end with `CURLE_ABORTED_BY_CALLBACK`.
     public func shutdown() {
-        state.withLock { $0.stopping = true }
-        curl_multi_wakeup(multi)
+        state.withLock { state in
+            guard !state.stopping else { return }
+            state.stopping = true
+            curl_multi_wakeup(multi)
+        }
     }
 
     fileprivate func takeQueued(max count: Int) -> (pending: [Pending], stopping: Bool) {
