@@ -19,7 +19,7 @@ enum RunCommand {
             return 1
         }
         let loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
-        let checks = CheckFactory(agent: config.agent, http: CurlHTTPTransport(loop: loop)).build(config.domains)
+        let checks = CheckFactory(config: config, loop: loop).build(config.domains)
         let server = Ticket.Server(name: config.agent.server.name, address: config.agent.server.address)
         let scheduler = Scheduler(server: server, store: store, logger: logger)
         do {
