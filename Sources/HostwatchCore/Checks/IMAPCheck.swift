@@ -108,13 +108,13 @@ public struct IMAPCheck: Check {
                                     message: "IMAP: \(step.name) answered \"\(MailDialogue.quote(step.status ?? ""))\"")
             }
         }
-        if let error = session.error {
-            return session.failure(error, at: dialogue.steps.last, proto: .imap, target: target, timeout: request.timeout)
-        }
         let sent = dialogue.commands.compactMap { $0.command?.split(separator: " ").first?.uppercased() }
         if request.tls == .starttls, !sent.contains("STARTTLS") {
             return CheckFailure(kind: .protocolViolation, category: .emailDown,
                                 message: "IMAP: CAPABILITY does not offer STARTTLS, which this port requires")
+        }
+        if let error = session.error {
+            return session.failure(error, at: dialogue.steps.last, proto: .imap, target: target, timeout: request.timeout)
         }
         if let user = request.user, !sent.contains("AUTHENTICATE"), !sent.contains("LOGIN") {
             return CheckFailure(kind: .protocolViolation, category: .emailDown, message: "IMAP: cannot log in as \(user): no login was offered")

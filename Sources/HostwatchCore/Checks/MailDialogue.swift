@@ -26,6 +26,7 @@ public struct MailDialogue: Sendable {
         /// how a failure message names the step.
         public var name: String {
             guard let command else { return "greeting" }
+            if command == "." { return "end of data" }
             let words = command.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             guard let verb = words.first?.uppercased() else { return command }
             switch verb {

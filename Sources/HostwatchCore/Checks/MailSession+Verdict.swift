@@ -10,15 +10,15 @@ extension MailSession {
                  timeout: Duration) -> CheckFailure {
         let label = proto.label
         let detail = MailDialogue.quote(error.detail)
-        let waitingFor = step.map { $0.command == nil ? "the greeting" : $0.name }
+        // No step yet, or only the greeting's: the server has not said anything useful.
+        let waitingFor = step.flatMap { $0.command == nil ? nil : $0.name } ?? "the greeting"
         switch error.kind {
         case .refused:
             return CheckFailure(kind: .unreachable, category: .emailDown, message: "\(label): connect to \(target) refused")
         case .unreachable:
             return CheckFailure(kind: .unreachable, category: .emailDown, message: "\(label): cannot reach \(target): \(detail)")
         case .timeout:
-            let what = waitingFor.map { $0 == "the greeting" ? "no greeting from \(target)" : "no answer to \($0) from \(target)" }
-                ?? "no answer from \(target)"
+            let what = waitingFor == "the greeting" ? "no greeting from \(target)" : "no answer to \(waitingFor) from \(target)"
             return CheckFailure(kind: .timeout, category: .emailDown,
                                 message: "\(label): \(what) within \(DurationText.format(timeout)) (\(detail))")
         case .tlsHandshake:
@@ -28,9 +28,10 @@ extension MailSession {
         case .protocolError, .headersTooLarge, .other:
             // Nothing usable came back (a closed connection, bytes that are not the protocol):
             // at the greeting that is the endpoint's failure, later the step's.
-            let atGreeting = waitingFor == nil || waitingFor == "the greeting"
+            let atGreeting = waitingFor == "the greeting"
             return CheckFailure(kind: atGreeting ? .unreachable : .protocolViolation, category: .emailDown,
-                                message: "\(label): \(waitingFor ?? "connect") to \(target) failed: \(detail)")
+                                message: atGreeting ? "\(label): \(target) sent no valid greeting: \(detail)"
+                                    : "\(label): \(waitingFor) failed: \(detail)")
         }
     }
 

@@ -106,13 +106,13 @@ public struct POP3Check: Check {
                                     message: "POP3: \(step.name) answered \"\(MailDialogue.quote(step.status ?? ""))\"")
             }
         }
-        if let error = session.error {
-            return session.failure(error, at: dialogue.steps.last, proto: .pop3, target: target, timeout: request.timeout)
-        }
         let sent = dialogue.commands.compactMap { $0.command?.split(separator: " ").first?.uppercased() }
         if request.tls == .starttls, !sent.contains("STLS") {
             return CheckFailure(kind: .protocolViolation, category: .emailDown,
                                 message: "POP3: CAPA does not offer STLS, which this port requires")
+        }
+        if let error = session.error {
+            return session.failure(error, at: dialogue.steps.last, proto: .pop3, target: target, timeout: request.timeout)
         }
         if let user = request.user, !sent.contains("AUTH"), !sent.contains("PASS"), !sent.contains("APOP") {
             return CheckFailure(kind: .protocolViolation, category: .emailDown, message: "POP3: cannot log in as \(user): no login was offered")

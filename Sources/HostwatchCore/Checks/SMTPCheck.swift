@@ -159,16 +159,16 @@ public struct SMTPCheck: Check {
                 return CheckFailure(kind: .protocolViolation, category: .emailDown, message: "SMTP: \(step.name) answered \(status)")
             }
         }
-        if let error = session.error {
-            return session.failure(error, at: dialogue.steps.last, proto: .smtp, target: target, timeout: request.timeout)
-        }
 
         // What must have happened, in order: STARTTLS when required, AUTH when a user is set, QUIT.
-        let sent = dialogue.commands.compactMap { $0.command?.split(separator: " ").first?.uppercased() }
         let capabilities = dialogue.ehloCapabilities
+        let sent = dialogue.commands.compactMap { $0.command?.split(separator: " ").first?.uppercased() }
         if request.tls == .starttls, !sent.contains("STARTTLS") {
             return CheckFailure(kind: .protocolViolation, category: .emailDown,
                                 message: "SMTP: EHLO does not offer STARTTLS, which this port requires")
+        }
+        if let error = session.error {
+            return session.failure(error, at: dialogue.steps.last, proto: .smtp, target: target, timeout: request.timeout)
         }
         if request.tls == .ifOffered, capabilities.contains("STARTTLS"), !sent.contains("STARTTLS") {
             return CheckFailure(kind: .protocolViolation, category: .emailDown, message: "SMTP: STARTTLS offered but not used")
