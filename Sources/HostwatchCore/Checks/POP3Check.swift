@@ -80,7 +80,8 @@ public struct POP3Check: Check {
                                    summary: parts.joined(separator: ", "))
     }
 
-    static func failure(of session: MailSession, request: MailRequest, now: Date, certWarningDays: Int) -> CheckFailure? {
+    /// The failure in one session, judged in protocol order, or nil when it passed.
+    public static func failure(of session: MailSession, request: MailRequest, now: Date, certWarningDays: Int) -> CheckFailure? {
         if let problem = session.credentialProblem {
             return CheckFailure(kind: .misconfigured, category: .emailDown, message: "POP3: \(problem)")
         }

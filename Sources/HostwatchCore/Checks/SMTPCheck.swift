@@ -116,7 +116,8 @@ public struct SMTPCheck: Check {
         return session.observation(check: check, endpoint: request.endpoint, now: now, failure: failure, summary: summary)
     }
 
-    static func failure(of session: MailSession, request: MailRequest, relayProbe: RelayProbe?, now: Date,
+    /// The failure in one session, judged in protocol order, or nil when it passed.
+    public static func failure(of session: MailSession, request: MailRequest, relayProbe: RelayProbe?, now: Date,
                         certWarningDays: Int) -> CheckFailure? {
         if let problem = session.credentialProblem {
             return CheckFailure(kind: .misconfigured, category: .emailDown, message: "SMTP: \(problem)")

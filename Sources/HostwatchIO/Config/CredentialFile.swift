@@ -25,11 +25,12 @@ public enum CredentialFile {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
             throw Problem(description: "cannot read the password file \(path): \(reason)")
         }
-        guard var text = String(validating: data, as: UTF8.self) else {
+        var bytes = [UInt8](data)
+        if bytes.last == 10 { bytes.removeLast() }
+        if bytes.last == 13 { bytes.removeLast() }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw Problem(description: "the password file \(path) is not UTF-8 text")
         }
-        if text.hasSuffix("\n") { text.removeLast() }
-        if text.hasSuffix("\r") { text.removeLast() }
         guard !text.isEmpty else { throw Problem(description: "the password file \(path) is empty") }
         return text
     }

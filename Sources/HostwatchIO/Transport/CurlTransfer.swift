@@ -143,7 +143,10 @@ final class CurlTransfer: @unchecked Sendable {
             while end < bytes.count, bytes[end] != 10 { end += 1 }
             var lineEnd = end
             if lineEnd > start, bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
-            if lineEnd > start || type == CURLINFO_TEXT {
+            // libcurl 7.88 notes "reached easy.c:NNNN" on every curl_easy_recv that would block: noise.
+            let noise = type == CURLINFO_TEXT && recordsDialogue && lineEnd - start > 8
+                && UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 8)]).elementsEqual("reached ".utf8)
+            if !noise, lineEnd > start || type == CURLINFO_TEXT {
                 keep(marker, UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]))
             }
             start = end + 1

@@ -20,6 +20,8 @@ enum TranscriptRedaction {
             var keep = prefix.count
             if index == 3 {
                 while keep < line.count, line[keep] != 32 { keep += 1 }
+            } else if prefix.last == 32 {
+                keep -= 1
             }
             return Array(line[0..<keep]) + marker
         }
