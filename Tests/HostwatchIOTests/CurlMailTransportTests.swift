@@ -64,9 +64,8 @@ import Testing
         let server = try FakeMailServer(greeting: Array("220 this line never ends".utf8)) { _ in [] }
         defer { server.stop() }
         let request = smtp(server.port, timeout: .seconds(1))
-        let started = ContinuousClock.now
         let session = await transport.perform(request)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(session.timings.total < .seconds(2))
         #expect(session.error?.kind == .timeout)
         #expect(judged(session, request)?.message.hasPrefix("SMTP: no greeting from 127.0.0.1:\(server.port) within 1s") == true)
     }
@@ -80,9 +79,8 @@ import Testing
         }
         defer { server.stop() }
         let request = smtp(server.port, timeout: .seconds(2))
-        let started = ContinuousClock.now
         let session = await transport.perform(request)
-        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(session.timings.total < .seconds(3))
         #expect(judged(session, request)?.kind == .timeout)
     }
 
@@ -138,17 +136,19 @@ import Testing
         }
         let healthyResults = results.filter { $0.0.hasPrefix("healthy") }
         #expect(healthyResults.count == 40)
-        for (name, elapsed, session) in healthyResults {
+        for (name, _, session) in healthyResults {
             #expect(session.error == nil, "\(name): \(session.error?.detail ?? "")")
-            #expect(elapsed < .seconds(1), "\(name) took \(elapsed) while other servers hung")
+            // Measured on the loop thread, from the transfer's start to its end (the test's own
+            // task may wait longer for a thread when the whole suite runs in parallel).
+            #expect(session.timings.total < .seconds(1), "\(name) took \(session.timings.total) while other servers hung")
         }
         let hung = Dictionary(uniqueKeysWithValues: results.filter { !$0.0.hasPrefix("healthy") }.map { ($0.0, ($0.1, $0.2)) })
         let first = try #require(hung["after-greeting"])
         #expect(first.1.error?.kind == .timeout)
-        #expect(first.0 < hungTimeout + .seconds(1))
+        #expect(first.1.timings.total < hungTimeout + .seconds(1))
         let second = try #require(hung["before-quit"])
         #expect(second.1.error?.kind == .timeout)
-        #expect(second.0 < hungTimeout + .seconds(1))
+        #expect(second.1.timings.total < hungTimeout + .seconds(1))
         #expect(judged(second.1, smtp(beforeQuit.port, timeout: hungTimeout))?.message
             .hasPrefix("SMTP: no answer to QUIT from 127.0.0.1:\(beforeQuit.port) within 4s") == true)
     }
