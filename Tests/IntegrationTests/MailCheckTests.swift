@@ -90,8 +90,11 @@ struct MailCheckTests {
     }
 
     /// `hostwatch check --json` on the lab's config: results by check name, and everything printed.
-    func check(_ config: String? = nil) throws -> (status: Int32, results: [String: Result], printed: String) {
-        let run = try HostwatchBinary().run(["check", "--json", "--config", try config ?? lab.config], timeout: .seconds(60))
+    /// The binary runs on a thread of its own, so the suite never holds one of the few threads
+    /// that every async test shares.
+    func check(_ config: String? = nil) async throws -> (status: Int32, results: [String: Result], printed: String) {
+        let arguments = ["check", "--json", "--config", try config ?? lab.config]
+        let run = try await offThread { try HostwatchBinary().run(arguments, timeout: .seconds(60)) }
         let results = try JSONDecoder().decode([Result].self, from: Data(run.stdout.utf8))
         return (run.status, Dictionary(uniqueKeysWithValues: results.map { ($0.check, $0) }), run.stdout + run.stderr)
     }
@@ -102,10 +105,10 @@ struct MailCheckTests {
          Data("probe@a.test\0probe@a.test\0\(password)".utf8).base64EncodedString()]
     }
 
-    @Test func everyPortPassesWhenHealthyAndTheRoundTripCleansUp() throws {
+    @Test func everyPortPassesWhenHealthyAndTheRoundTripCleansUp() async throws {
         let lab = try lab
         let before = lab.servers.messageCount
-        let (status, results, printed) = try check()
+        let (status, results, printed) = try await check()
         #expect(status == 0, "\(results.values.filter { $0.status != "ok" }.map(\.summary))")
         #expect(results.count == 8)
         for (name, result) in results {
@@ -127,11 +130,11 @@ struct MailCheckTests {
         for form in secretForms(lab.password) { #expect(!printed.contains(form)) }
     }
 
-    @Test func stoppingDovecotFailsIMAPAndPOP3AtConnectAndSubmissionInPostfixsWords() throws {
+    @Test func stoppingDovecotFailsIMAPAndPOP3AtConnectAndSubmissionInPostfixsWords() async throws {
         let lab = try lab
         try lab.servers.stopDovecot()
         defer { try? lab.servers.startDovecot() }
-        let (status, results, _) = try check()
+        let (status, results, _) = try await check()
         let address = lab.servers.address
         #expect(status == 2)
         #expect(results["a.test/imap[0]"]?.summary == "IMAP: connect to \(address):993 refused")
@@ -150,11 +153,11 @@ struct MailCheckTests {
         #expect(results["a.test/mail_roundtrip"]?.summary.contains("then IMAP: connect to \(address):993 refused") == true)
     }
 
-    @Test func stoppingPostfixFailsEverySMTPPortAtConnect() throws {
+    @Test func stoppingPostfixFailsEverySMTPPortAtConnect() async throws {
         let lab = try lab
         try lab.servers.stopPostfix()
         defer { try? lab.servers.startPostfix() }
-        let (status, results, _) = try check()
+        let (status, results, _) = try await check()
         let address = lab.servers.address
         #expect(status == 2)
         for (index, port) in [(0, 25), (1, 587), (2, 465)] {
@@ -167,7 +170,7 @@ struct MailCheckTests {
         #expect(results["a.test/imap[0]"]?.status == "ok")
     }
 
-    @Test func anOpenRelayIsCaught() throws {
+    @Test func anOpenRelayIsCaught() async throws {
         let lab = try lab
         // The classic way to become an open relay: trusting too wide a network. (Relayed mail is
         // discarded here instead of refused at RCPT, as the error: transport would; the check
@@ -182,8 +185,8 @@ struct MailCheckTests {
         }
         // A reload takes effect with the next smtpd process: wait for the relay to open.
         var relay: Result?
-        let opened = try waitUntil(timeout: .seconds(15), poll: .milliseconds(300)) {
-            relay = try check().results["a.test/smtp[0]"]
+        let opened = try await waitUntil(timeout: .seconds(15), poll: .milliseconds(300)) { () async throws -> Bool in
+            relay = try await check().results["a.test/smtp[0]"]
             return relay?.status == "failed"
         }
         #expect(opened)
@@ -196,13 +199,13 @@ struct MailCheckTests {
         #expect(relay?.transcript.contains("> DATA") == false)
     }
 
-    @Test func anExpiredCertificateIsCaughtOnEveryTLSPort() throws {
+    @Test func anExpiredCertificateIsCaughtOnEveryTLSPort() async throws {
         let lab = try lab
         try lab.servers.useCertificate(try lab.ca.issueExpired(names: ["a.test", "mx.a.test"]))
         defer { try? lab.servers.useCertificate(try lab.ca.issue(names: ["a.test", "mx.a.test"], days: 90)) }
         var results: [String: Result] = [:]
-        let caught = try waitUntil(timeout: .seconds(15), poll: .milliseconds(300)) {
-            results = try check().results
+        let caught = try await waitUntil(timeout: .seconds(15), poll: .milliseconds(300)) { () async throws -> Bool in
+            results = try await check().results
             return ["smtp[0]", "smtp[1]", "smtp[2]", "imap[0]", "imap[1]", "pop3[0]", "pop3[1]"].allSatisfy {
                 results["a.test/\($0)"]?.category == "security"
             }
@@ -217,14 +220,14 @@ struct MailCheckTests {
         }
     }
 
-    @Test func theRoundTripFailsWhenTheMailboxIsNotWritable() throws {
+    @Test func theRoundTripFailsWhenTheMailboxIsNotWritable() async throws {
         let lab = try lab
         let tmp = lab.servers.maildir + "/tmp"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         for path in [lab.servers.maildir, tmp] { chown(path, 65534, 65534) }
         chmod(tmp, 0o500)
         defer { chmod(tmp, 0o700) }
-        let (_, results, _) = try check()
+        let (_, results, _) = try await check()
         let roundTrip = try #require(results["a.test/mail_roundtrip"])
         #expect(roundTrip.status == "failed")
         #expect(roundTrip.category == "email-down")
@@ -235,7 +238,7 @@ struct MailCheckTests {
         #expect(results["a.test/imap[0]"]?.status == "ok")
     }
 
-    @Test func aServerHungAfterItsGreetingDelaysNoneOfTheOthers() throws {
+    @Test func aServerHungAfterItsGreetingDelaysNoneOfTheOthers() async throws {
         let lab = try lab
         let hung = try SilentAfterGreeting(greeting: "220 hung.test ESMTP\r\n")
         defer { hung.stop() }
@@ -258,7 +261,7 @@ struct MailCheckTests {
         // The healthy checks verify the certificate against each site's own name: give them one.
         try lab.servers.useCertificate(try lab.ca.issue(names: ["a.test", "mx.a.test", "*.a.test"], days: 90))
         let started = Date()
-        let (status, results, _) = try check(dir.appending("hostwatch.json5"))
+        let (status, results, _) = try await check(dir.appending("hostwatch.json5"))
         let elapsed = Date().timeIntervalSince(started)
         #expect(status == 2)
         let hungResult = try #require(results["hung.test/smtp"])
@@ -299,8 +302,8 @@ struct MailCheckTests {
                                      logFile: dir.appending("agent.log"))
         defer { agent.terminate() }
         var tickets: [Ticket] = []
-        let filed = try await waitUntil(timeout: .seconds(30), poll: .milliseconds(500)) {
-            tickets = try binary.tickets(config: config)
+        let filed = try await waitUntil(timeout: .seconds(30), poll: .milliseconds(500)) { () async throws -> Bool in
+            tickets = try await offThread { try binary.tickets(config: config) }
             return tickets.count >= 6
         }
         #expect(filed, "tickets: \(tickets.map(\.subject))")
@@ -309,12 +312,19 @@ struct MailCheckTests {
         #expect(attachments.contains("AUTH PLAIN [redacted]"))
         #expect(attachments.contains("AUTHENTICATE PLAIN [redacted]"))
         var everything = attachments + ((try? String(contentsOfFile: dir.appending("agent.log"), encoding: .utf8)) ?? "")
-        everything += try check(config).printed
+        everything += try await check(config).printed
         let state = dir.appending("state")
         for file in FileManager.default.enumerator(atPath: state)?.allObjects as? [String] ?? [] {
             everything += (try? String(contentsOfFile: state + "/" + file, encoding: .utf8)) ?? ""
         }
         for form in secretForms(lab.password) { #expect(!everything.contains(form), "found \(form)") }
+    }
+}
+
+/// Runs blocking work (a child process, a wait) on a Dispatch thread and awaits its result.
+func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }
 
