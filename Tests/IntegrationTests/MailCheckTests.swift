@@ -220,6 +220,24 @@ struct MailCheckTests {
         }
     }
 
+    @Test func aCertificateForAnotherNameIsCaught() async throws {
+        let lab = try lab
+        try lab.servers.useCertificate(try lab.ca.issue(names: ["other.test"], days: 90))
+        defer { try? lab.servers.useCertificate(try lab.ca.issue(names: ["a.test", "mx.a.test"], days: 90)) }
+        var results: [String: Result] = [:]
+        let caught = try await waitUntil(timeout: .seconds(15), poll: .milliseconds(300)) { () async throws -> Bool in
+            results = try await check().results
+            return results["a.test/imap[0]"]?.category == "security" && results["a.test/smtp[1]"]?.category == "security"
+        }
+        #expect(caught, "\(results.mapValues(\.summary))")
+        for name in ["imap[0]", "smtp[1]", "pop3[1]"] {
+            let result = try #require(results["a.test/\(name)"])
+            #expect(result.severity == "critical")
+            #expect(result.summary.contains("a.test"), "\(result.summary)")
+            #expect(result.summary.contains("other.test"), "\(result.summary)")
+        }
+    }
+
     @Test func theRoundTripFailsWhenTheMailboxIsNotWritable() async throws {
         let lab = try lab
         let tmp = lab.servers.maildir + "/tmp"
