@@ -32,7 +32,7 @@ enum RunCommand {
         defer { handling.cancel() }
 
         var loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
-        var checks = CheckFactory(agent: config.agent, http: CurlHTTPTransport(loop: loop)).build(config.domains)
+        var checks = CheckFactory(config: config, loop: loop).build(config.domains)
         let scheduler = Scheduler(config: config.agent, store: store, logger: logger)
         do {
             try await scheduler.prepare(checks, at: Date())
@@ -83,7 +83,7 @@ enum RunCommand {
             await work.value
             await selfWatch.value
             loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight)
-            checks = CheckFactory(agent: reloaded.agent, http: CurlHTTPTransport(loop: loop)).build(reloaded.domains)
+            checks = CheckFactory(config: reloaded, loop: loop).build(reloaded.domains)
             await scheduler.reconfigure(reloaded.agent, checks: checks, at: Date())
             current = reloaded
             work = Task { [checks] in await scheduler.run(checks) }
