@@ -130,7 +130,12 @@ private final class LoopThread: @unchecked Sendable {
         var running: Int32 = 0
         while true {
             let (incoming, stopping) = owner.takeQueued(max: owner.maxInFlight - active.count)
-            if stopping { break }
+            if stopping {
+                // Taken off the queue in the same step as the stop was seen: end them too, or
+                // their callers would wait forever.
+                for pending in incoming { pending.continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK)) }
+                break
+            }
             for pending in incoming {
                 let transfer = pending.make()
                 transfer.continuation = pending.continuation
