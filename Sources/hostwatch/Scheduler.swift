@@ -232,7 +232,13 @@ actor Scheduler {
                 if let content { ticket.apply(content) }
                 ticket.addStep(step)
             }
-            if let content, content.key != key { ticketIDs[content.key] = id }
+            if let content, content.key != key {
+                ticketIDs[content.key] = id
+                // An endpoint ticket that became the server-down ticket: the server's evidence too.
+                if content.category == .serverDown {
+                    gatherEvidence(for: id, checks: [], domains: content.domains, category: .serverDown)
+                }
+            }
             logger.info("ticket.updated", ["ticket": id, "key": content?.key ?? key, "step": step.text])
         case .resolve(let key, let time, let step):
             guard let id = ticketIDs[key] else { return }

@@ -21,7 +21,7 @@ public struct Redactor: Sendable, Hashable {
 
     static func mayHoldPattern(_ text: String) -> Bool {
         let lower = text.lowercased()
-        return ["auth", "login", "password", "passwd", "pwd=", "bearer", "token", "secret"].contains { lower.contains($0) }
+        return ["auth", "login", "pass", "pwd=", "bearer", "token", "secret", "cookie", "api_key"].contains { lower.contains($0) }
     }
 
     func redactLine(_ line: String) -> String {
@@ -72,7 +72,7 @@ public struct Redactor: Sendable, Hashable {
 
 extension String {
     /// Every occurrence of `target` replaced (without Foundation).
-    func replacingAll(_ target: String, with replacement: String) -> String {
+    public func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
         var out = ""
         var rest = Substring(self)

@@ -63,7 +63,9 @@ public struct EvidenceCollector: Sendable {
     public func collectNow(_ request: Request) -> [Ticket.Attachment] {
         var pieces: [Ticket.Attachment] = []
         for (check, text) in request.transcripts {
-            pieces.append(Ticket.Attachment(name: "transcript-\(Self.fileName(check)).txt", content: text))
+            // Named like the tracker's first transcript (`shop.test-web`), which this one updates.
+            let name = check.replacingAll("/", with: "-").replacingAll("[", with: "-").replacingAll("]", with: "")
+            pieces.append(Ticket.Attachment(name: "transcript-\(Self.fileName(name)).txt", content: text))
         }
         if !request.history.isEmpty {
             var text = ""
@@ -94,7 +96,8 @@ public struct EvidenceCollector: Sendable {
                     if result.truncatedBytes > 0 { text += "[\(result.truncatedBytes) more bytes of output not kept]\n" }
                     text += result.status.map { "[exit status \($0)]\n" } ?? "[killed after \(DurationText.format(settings.commandTimeout)): no exit]\n"
                 }
-                pieces.append(Ticket.Attachment(name: "command-\(Self.fileName(argv.joined(separator: "-"))).txt", content: text))
+                let words = argv.map { String($0.drop { $0 == "-" }) }.filter { !$0.isEmpty }
+                pieces.append(Ticket.Attachment(name: "command-\(Self.fileName(words.joined(separator: "-"))).txt", content: text))
             }
         }
         pieces.append(Ticket.Attachment(name: "system.txt", content: SystemSnapshot.collect()))
