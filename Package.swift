@@ -21,7 +21,7 @@ let package = Package(
         .executableTarget(name: "hostwatch-bench", dependencies: ["HostwatchCore", "HostwatchIO"]),
         .testTarget(name: "HostwatchCoreTests", dependencies: ["HostwatchCore", "HostwatchTestKit"]),
         .testTarget(name: "HostwatchIOTests", dependencies: ["HostwatchIO", "HostwatchCore", "HostwatchTestKit"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["hostwatch", "HostwatchCore", "HostwatchIO"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["hostwatch", "hostwatch-bench", "HostwatchCore", "HostwatchIO", "HostwatchTestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,7 +34,7 @@ enum CheckCommand {
         let domains = config.domains.filter { wanted.isEmpty || wanted.contains($0.domain.lowercased()) }
         let loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
         defer { loop.shutdown() }
-        let built = CheckFactory(agent: config.agent, http: CurlHTTPTransport(loop: loop)).build(domains)
+        let built = CheckFactory(config: config, loop: loop).build(domains)
         let observations = await withTaskGroup(of: (Int, Observation).self) { group in
             for (i, item) in built.enumerated() {
                 group.addTask { (i, await item.check.run(now: Date())) }

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import HostwatchCore
 import HostwatchIO
 
@@ -5,6 +6,18 @@ import HostwatchIO
 struct CheckFactory {
     let agent: AgentConfig
     let http: any HTTPTransport
+    let mail: any MailTransport
+    /// The agent file's folder: relative `*_file` values resolve against it.
+    let configFolder: String
+    var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    /// The factory for a loaded config, with the libcurl transports on `loop`.
+    init(config: LoadedConfig, loop: CurlMultiLoop) {
+        agent = config.agent
+        http = CurlHTTPTransport(loop: loop)
+        mail = CurlMailTransport(loop: loop)
+        configFolder = PathText.parent(of: config.path)
+    }
 
     /// A check with who it is about.
     struct Built {
@@ -20,7 +33,8 @@ struct CheckFactory {
     }
 
     func build(_ domains: [DomainConfig]) -> [Built] {
-        domains.flatMap { domain in
+        let hosted = Set(domains.map { $0.domain.lowercased() })
+        return domains.flatMap { domain in
             domain.checks.map { spec in
                 let id = CheckID(target: domain.domain, kind: spec.kind, index: spec.index)
                 let check: any Check
@@ -28,6 +42,21 @@ struct CheckFactory {
                 case .web(let configuration, _):
                     check = HTTPCheck(id: id, configuration: configuration, serverAddress: agent.server.address,
                                       transport: http, caFile: agent.caFile, keepBodyBytes: agent.limits.bodyBytes)
+                case .smtp(let configuration, _):
+                    check = SMTPCheck(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,
+                                      serverName: agent.server.name, transport: mail, passwordFile: credential(configuration.passwordFile),
+                                      hosted: hosted, caFile: agent.caFile)
+                case .imap(let configuration, _):
+                    check = IMAPCheck(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,
+                                      transport: mail, passwordFile: credential(configuration.passwordFile), caFile: agent.caFile)
+                case .pop3(let configuration, _):
+                    check = POP3Check(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,
+                                      transport: mail, passwordFile: credential(configuration.passwordFile), caFile: agent.caFile)
+                case .mailRoundTrip(let configuration):
+                    check = MailRoundTripCheck(id: id, configuration: configuration, domain: domain.domain,
+                                               serverAddress: agent.server.address, serverName: agent.server.name, transport: mail,
+                                               passwordFile: credential(configuration.passwordFile), caFile: agent.caFile,
+                                               makeToken: { "hostwatch-\(UInt64.random(in: 0...UInt64.max))" })
                 }
                 let subject = IncidentTracker.Subject(domain: domain.domain,
                                                       account: Ticket.Account(name: domain.account, plan: domain.plan),
@@ -36,5 +65,10 @@ struct CheckFactory {
                 return Built(check: check, subject: subject)
             }
         }
+    }
+
+    /// A configured `*_file` value as a path (`$CREDENTIALS_DIRECTORY` first for a bare name).
+    private func credential(_ value: String?) -> String? {
+        value.map { SecretFile.resolve($0, configFolder: configFolder, environment: environment) }
     }
 }

@@ -4,17 +4,24 @@ import HostwatchCore
 import HostwatchIO
 
 /// `hostwatch run`: the agent in the foreground until SIGTERM or SIGINT; SIGHUP reloads the
-/// config (a bad config keeps the old one running and says why).
+/// config (a bad config keeps the old one running and says why). Under systemd
+/// (`Type=notify`) it reports READY, RELOADING, STOPPING and the watchdog keep-alive itself.
 enum RunCommand {
     static func run(_ options: CommandLineOptions) async throws(UsageError) -> Int32 {
         try options.allow(["verbose"])
         guard options.positional.isEmpty else { throw UsageError("run takes no arguments") }
         let logger = Logger(label: "hostwatch", level: options.flags.contains("verbose") ? .debug : .info)
+        let environment = ProcessInfo.processInfo.environment
+        let notifier: SystemdNotifier?
+        do { notifier = try SystemdNotifier.fromEnvironment(environment) } catch {
+            logger.error("systemd.notify_unusable", ["error": error.description])
+            notifier = nil
+        }
         guard let config = Commands.loadConfig(options) else { return 1 }
         let store: FileTicketStore
         do {
             store = try FileTicketStore(folder: config.agent.stateDir)
-            try store.rebuildIndex()
+            try store.repair()
         } catch {
             logger.error("store.unavailable", ["state_dir": config.agent.stateDir, "error": error.description])
             return 1
@@ -25,7 +32,7 @@ enum RunCommand {
         defer { handling.cancel() }
 
         var loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
-        var checks = CheckFactory(agent: config.agent, http: CurlHTTPTransport(loop: loop)).build(config.domains)
+        var checks = CheckFactory(config: config, loop: loop).build(config.domains)
         let scheduler = Scheduler(config: config.agent, store: store, logger: logger)
         do {
             try await scheduler.prepare(checks, at: Date())
@@ -44,14 +51,27 @@ enum RunCommand {
                                       "state_dir": config.agent.stateDir])
         var current = config
         var work = Task { [checks] in await scheduler.run(checks) }
+        var status = "watching \(checks.count) checks of \(config.domains.count) domains"
+        notify(notifier, logger) { [status] in try $0.ready(status: status) }
+        // The heartbeat has a loop of its own: a reload replaces the checks' loop.
+        let selfWatchLoop = CurlMultiLoop(maxInFlight: 4)
+        var selfWatch = Task { [current] in
+            await watchItself(config: current.agent, scheduler: scheduler, store: store, http: CurlHTTPTransport(loop: selfWatchLoop),
+                              notifier: notifier, environment: environment, logger: logger)
+        }
         for await signal in signals {
             if signal != SIGHUP {
+                notify(notifier, logger) { try $0.stopping() }
                 logger.info("agent.stopping", ["signal": signal == SIGTERM ? "TERM" : "INT"])
                 work.cancel()
+                selfWatch.cancel()
                 // Transfers in flight end at once instead of running to their timeouts.
                 loop.shutdown()
+                selfWatchLoop.shutdown()
                 break
             }
+            notify(notifier, logger) { try $0.reloading() }
+            defer { notify(notifier, logger) { [status] in try $0.ready(status: status) } }
             let reloaded: LoadedConfig
             do {
                 reloaded = try ConfigFile.load(path: current.path)
@@ -65,22 +85,71 @@ enum RunCommand {
                 continue
             }
             work.cancel()
+            selfWatch.cancel()
             loop.shutdown()
             await work.value
+            await selfWatch.value
             loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight)
-            checks = CheckFactory(agent: reloaded.agent, http: CurlHTTPTransport(loop: loop)).build(reloaded.domains)
+            checks = CheckFactory(config: reloaded, loop: loop).build(reloaded.domains)
             await scheduler.reconfigure(reloaded.agent, checks: checks, at: Date())
             await delivery.reconfigure(SinkFactory(loop: deliveryLoop).build(reloaded.agent.delivery.sinks), policy: reloaded.agent.delivery.retry)
             current = reloaded
             work = Task { [checks] in await scheduler.run(checks) }
+            selfWatch = Task { [current] in
+                await watchItself(config: current.agent, scheduler: scheduler, store: store, http: CurlHTTPTransport(loop: selfWatchLoop),
+                                  notifier: notifier, environment: environment, logger: logger)
+            }
+            status = "watching \(checks.count) checks of \(reloaded.domains.count) domains"
             logger.info("agent.reloaded", ["domains": "\(reloaded.domains.count)", "checks": "\(checks.count)"])
         }
         await work.value
+        await selfWatch.value
         await scheduler.tick()
         delivering.cancel()
         deliveryLoop.shutdown()
         await delivering.value
         logger.info("agent.stopped")
         return 0
+    }
+    /// The agent watching itself: the systemd watchdog, the heartbeat and the metrics
+    /// textfile, each only when configured, until cancelled.
+    static func watchItself(config: AgentConfig, scheduler: Scheduler, store: FileTicketStore, http: CurlHTTPTransport,
+                            notifier: SystemdNotifier?, environment: [String: String], logger: Logger) async {
+        let health: @Sendable () async -> Liveness.Verdict = { await scheduler.heartbeat() }
+        await withTaskGroup(of: Void.self) { group in
+            if let notifier, let every = SystemdNotifier.watchdogPingInterval(environment) {
+                logger.info("watchdog.enabled", ["ping_every_ms": "\(every.milliseconds)"])
+                group.addTask { await WatchdogPinger(notifier: notifier, every: every, logger: logger, health: health).run() }
+            }
+            if let heartbeat = config.heartbeat {
+                logger.info("heartbeat.enabled", ["target": heartbeat.target, "every": DurationText.format(heartbeat.every)])
+                group.addTask {
+                    await HeartbeatSender(configuration: heartbeat, transport: http, caFile: config.caFile, logger: logger, health: health).run()
+                }
+            }
+            if let metrics = config.metrics {
+                logger.info("metrics.enabled", ["textfile": metrics.textfile, "every": DurationText.format(metrics.every)])
+                group.addTask {
+                    await MetricsExporter(configuration: metrics, logger: logger) {
+                        let samples = await scheduler.latestSamples()
+                        var open: [Severity: Int]?
+                        do {
+                            let unresolved = try store.list().filter { $0.status != .resolved }
+                            open = Dictionary(grouping: unresolved, by: \.severity).mapValues(\.count)
+                        } catch {
+                            logger.warning("metrics.store_unreadable", ["error": "\(error)"])
+                        }
+                        // The outbox does not exist yet: nothing is ever pending.
+                        return MetricsSnapshot(checks: samples, openIncidents: open, outboxPending: 0, takenAt: Date())
+                    }.run()
+                }
+            }
+        }
+    }
+
+    /// Sends one notification when running under systemd; a failure is logged, never fatal.
+    static func notify(_ notifier: SystemdNotifier?, _ logger: Logger, _ send: (SystemdNotifier) throws -> Void) {
+        guard let notifier else { return }
+        do { try send(notifier) } catch { logger.warning("systemd.notify_failed", ["error": "\(error)"]) }
     }
 }

@@ -22,9 +22,20 @@ actor Scheduler {
     /// order, so a store outage delays a ticket but never loses one.
     private var backlog: [IncidentAction] = []
     private var lastResults: [CheckID: (summary: String, at: Date)] = [:]
+    /// The last results of each check (a bounded ring) and the latest transcript of each
+    /// failing check: the evidence of the incidents they join.
+    private var history: [CheckID: [EvidenceCollector.RunRecord]] = [:]
+    private var failingTranscripts: [CheckID: String] = [:]
+    private let historyLength = 20
+    private var collector: EvidenceCollector
     private var dirty = true
     /// Called after each ticket change the scheduler made (the outbox delivers at once).
     private var ticketChanged: @Sendable () -> Void = {}
+    /// The latest run of each check, for the metrics textfile.
+    private var samples: [CheckID: MetricsSnapshot.CheckSample] = [:]
+    /// Whether observations keep coming, for the watchdog and the heartbeat.
+    private var liveness = Liveness(limit: .seconds(60), startedAt: .now)
+    private var checkCount = 0
 
     init(config: AgentConfig, store: FileTicketStore, logger: Logger) {
         tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
@@ -34,6 +45,7 @@ actor Scheduler {
         stateFile = JSONStateFile(path: config.stateDir + "/tracker.json")
         statusFile = JSONStateFile(path: config.stateDir + "/status.json")
         maintenance = config.maintenance
+        collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         self.logger = logger
     }
 
@@ -71,6 +83,7 @@ actor Scheduler {
                                   settings: config.incidents)
         tracker.restore(state)
         maintenance = config.maintenance
+        collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         register(checks)
         backlog += tracker.dropUnregistered(at: now)
         refreshFromStore(at: now)
@@ -85,6 +98,21 @@ actor Scheduler {
 
     private func register(_ checks: [CheckFactory.Built]) {
         for built in checks { tracker.register(built.check.id, subject: built.subject) }
+        checkCount = checks.count
+        liveness = Liveness(limit: Liveness.limit(for: checks.map(\.check.timing)), startedAt: .now)
+        let current = Set(checks.map(\.check.id))
+        samples = samples.filter { current.contains($0.key) }
+    }
+
+    /// How the scheduler is doing. An `await` on the actor: a scheduler stuck inside a call (a
+    /// store write hanging on its lock) never answers, so whoever waits for this stops pinging.
+    func heartbeat() -> Liveness.Verdict {
+        liveness.verdict(at: .now, checks: checkCount)
+    }
+
+    /// The latest run of every check that has run.
+    func latestSamples() -> [MetricsSnapshot.CheckSample] {
+        Array(samples.values)
     }
 
     /// Runs every check until the surrounding task is cancelled.
@@ -122,12 +150,24 @@ actor Scheduler {
 
     private func record(_ observation: Observation) -> Bool {
         let now = Date()
+        samples[observation.check] = MetricsSnapshot.CheckSample(observation)
+        liveness.progressed(at: .now)
         if let failure = observation.failure {
             logger.info("check.failed", ["check": observation.check.description, "kind": failure.kind.rawValue, "message": failure.message])
         } else {
             logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
         }
         lastResults[observation.check] = (observation.summary, observation.startedAt)
+        var ring = history[observation.check] ?? []
+        ring.append(.init(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary,
+                          durationMs: observation.duration.timeInterval * 1000))
+        if ring.count > historyLength { ring.removeFirst(ring.count - historyLength) }
+        history[observation.check] = ring
+        if observation.failure != nil {
+            failingTranscripts[observation.check] = observation.transcript.rendered
+        } else {
+            failingTranscripts[observation.check] = nil
+        }
         let actions = tracker.record(observation, at: now)
         if !actions.isEmpty {
             backlog += actions
@@ -193,13 +233,20 @@ actor Scheduler {
             ticketIDs[draft.key] = ticket.id
             logger.info("ticket.opened", ["ticket": ticket.id, "key": draft.key, "severity": draft.severity.rawValue,
                                           "subject": draft.subject])
+            gatherEvidence(for: ticket.id, checks: draft.checks, domains: draft.domains, category: draft.category)
         case .update(let key, let step, let content):
             guard let id = ticketIDs[key] else { return }
             _ = try store.update(id: id) { ticket throws(TicketStoreError) in
                 if let content { ticket.apply(content) }
                 ticket.addStep(step)
             }
-            if let content, content.key != key { ticketIDs[content.key] = id }
+            if let content, content.key != key {
+                ticketIDs[content.key] = id
+                // An endpoint ticket that became the server-down ticket: the server's evidence too.
+                if content.category == .serverDown {
+                    gatherEvidence(for: id, checks: [], domains: content.domains, category: .serverDown)
+                }
+            }
             logger.info("ticket.updated", ["ticket": id, "key": content?.key ?? key, "step": step.text])
         case .resolve(let key, let time, let step):
             guard let id = ticketIDs[key] else { return }
@@ -216,7 +263,45 @@ actor Scheduler {
             }
             _ = try store.update(id: id) { ticket throws(TicketStoreError) in ticket.reopen(at: time, step: step, content: content) }
             logger.info("ticket.reopened", ["ticket": id, "key": key])
+            gatherEvidence(for: id, checks: content.checks, domains: content.domains, category: content.category)
         }
+    }
+
+    /// Collects the evidence of a new or reopened ticket in the background and attaches it when
+    /// done (a step says so): the ticket is filed at once, the evidence follows in seconds.
+    private func gatherEvidence(for id: String, checks: [String], domains: [String], category: HostwatchCore.Category) {
+        let ids = checks.compactMap { text in registeredByName[text] }
+        var kinds = ids.map { EvidenceSettings.kind(ofCheck: $0.kind) }
+        if category == .serverDown { kinds.insert("server", at: 0) }
+        kinds = kinds.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let transcripts = ids.compactMap { check in failingTranscripts[check].map { (check: check.description, text: $0) } }.prefix(5)
+        let recent = ids.prefix(20).compactMap { check in history[check].map { (check: check.description, results: $0) } }
+        let request = EvidenceCollector.Request(ticketID: id, domains: Array(domains.prefix(50)), kinds: kinds,
+                                                transcripts: Array(transcripts), history: recent)
+        let collector = collector
+        let store = store
+        let logger = logger
+        Task.detached {
+            let pieces = await collector.collect(request)
+            let now = Date()
+            do {
+                _ = try store.update(id: id) { ticket throws(TicketStoreError) in
+                    // On a reopen the new evidence replaces pieces of the same name.
+                    let names = Set(pieces.map(\.name))
+                    ticket.attachments.removeAll { names.contains($0.name) }
+                    ticket.attachments += pieces
+                    let bytes = pieces.reduce(0) { $0 + $1.content.utf8.count }
+                    ticket.addStep(Ticket.Step(at: now, text: "evidence collected: \(pieces.count) pieces, \(bytes / 1024) KiB (\(pieces.map(\.name).joined(separator: ", ")))"))
+                }
+                logger.info("evidence.attached", ["ticket": id, "pieces": "\(pieces.count)"])
+            } catch {
+                logger.error("evidence.failed", ["ticket": id, "error": "\(error)"])
+            }
+        }
+    }
+
+    private var registeredByName: [String: CheckID] {
+        Dictionary(tracker.registeredChecks.map { ($0.description, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// FNV-1a: stable across runs, unlike `Hasher`.

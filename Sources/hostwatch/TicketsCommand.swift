@@ -26,8 +26,71 @@ enum TicketsCommand {
             try options.allow(["by"])
             guard positional.count == 1 else { throw UsageError("tickets ack takes one ticket id") }
             return acknowledge(store, id: positional[0].uppercased(), by: options.values["by"] ?? Commands.loginName())
+        case "note":
+            try options.allow(["by"])
+            guard positional.count >= 2 else { throw UsageError("tickets note takes a ticket id and the text") }
+            let text = positional.dropFirst().joined(separator: " ")
+            let actor = options.values["by"] ?? Commands.loginName()
+            return change(store, id: positional[0].uppercased(), done: "note added") { ticket throws(TicketStoreError) in
+                ticket.addStep(Ticket.Step(at: Date(), actor: actor, text: "note: \(text)"))
+            }
+        case "resolve":
+            try options.allow(["by", "solution"])
+            guard positional.count == 1 else { throw UsageError("tickets resolve takes one ticket id") }
+            guard let solution = options.values["solution"], !solution.trimmingSpaces.isEmpty else {
+                throw UsageError("a resolution by hand needs --solution TEXT: what was done, for the next person")
+            }
+            let actor = options.values["by"] ?? Commands.loginName()
+            return change(store, id: positional[0].uppercased(), done: "resolved") { ticket throws(TicketStoreError) in
+                ticket.resolveByHand(at: Date(), by: actor, solution: solution)
+            }
+        case "related":
+            try options.allow(["account", "json"])
+            return try related(store, domain: positional.first, account: options.values["account"], json: options.json, extra: positional.count)
         default:
             throw UsageError("unknown tickets command \"\(sub)\"")
+        }
+    }
+
+    /// Applies one responder action under the store's lock and says what happened.
+    static func change(_ store: FileTicketStore, id: String, done: String,
+                       _ body: @escaping @Sendable (inout Ticket) throws(TicketStoreError) -> Void) -> Int32 {
+        do {
+            let ticket = try store.update(id: id, body)
+            print("\(ticket.id) \(done) (\(ticket.status.rawValue))")
+            return 0
+        } catch {
+            Commands.printError("hostwatch: \(error.description)")
+            return 1
+        }
+    }
+
+    /// Earlier tickets for a domain (exact, any case) or an account (substring, any case),
+    /// including archived ones.
+    static func related(_ store: FileTicketStore, domain: String?, account: String?, json: Bool, extra: Int) throws(UsageError) -> Int32 {
+        guard (domain == nil) != (account == nil), extra <= 1 else {
+            throw UsageError("tickets related takes one DOMAIN, or --account TEXT")
+        }
+        var filter = TicketFilter(includeResolved: true)
+        filter.domain = domain
+        filter.account = account
+        do {
+            let found = try store.list(includingArchive: true, where: filter.matches)
+            if json {
+                print(Commands.jsonText(TicketList(tickets: found)))
+            } else if found.isEmpty {
+                print("no tickets for \(domain ?? "account matching \"\(account ?? "")\"")")
+            } else {
+                for summary in found {
+                    var line = TicketFormat.line(summary)
+                    if let solution = summary.solution { line += "\tsolution: \(solution)" }
+                    print(line)
+                }
+            }
+            return 0
+        } catch {
+            Commands.printError("hostwatch: \(error.description)")
+            return 1
         }
     }
 
@@ -53,7 +116,7 @@ enum TicketsCommand {
             }
         }
         let summaries: [TicketSummary]
-        do { summaries = try store.list().filter(filter.matches) } catch {
+        do { summaries = try store.list(includingArchive: false, where: filter.matches) } catch {
             Commands.printError("hostwatch: \(error.description)")
             return 1
         }
@@ -62,7 +125,10 @@ enum TicketsCommand {
         } else if summaries.isEmpty {
             print(filter.includeResolved || filter.status != nil ? "no tickets" : "no open tickets")
         } else {
-            for summary in summaries { print(TicketFormat.line(summary)) }
+            // One write for the whole listing: ten thousand print calls cost more than the index.
+            var text = ""
+            for summary in summaries { text += TicketFormat.line(summary) + "\n" }
+            print(text, terminator: "")
         }
         return 0
     }

@@ -11,7 +11,7 @@ struct WebOutageTests {
     let failures = 3
 
     /// Writes an agent file and two domain files for `address`, returns the agent file's path.
-    func writeConfig(in dir: TempDirectory, address: String, caFile: String) throws -> String {
+    func writeConfig(in dir: TempDirectory, address: String, caFile: String, errorLog: String) throws -> String {
         let checks = dir.appending("checks")
         try FileManager.default.createDirectory(atPath: checks, withIntermediateDirectories: true)
         let agent = """
@@ -21,6 +21,8 @@ struct WebOutageTests {
           state_dir: "state",
           checks: "checks",
           tls: { ca_file: "\(caFile)" },
+          evidence: { web: { files: ["\(errorLog)"], lines: 20, commands: [["uname", "-s"]] },
+                      server: { commands: [["sh", "-c", "echo probe password=hunter22"]] } },
           defaults: { interval: "1s", retry_interval: "500ms", timeout: "2s", failures: \(failures), recoveries: 2 },
         }
         """
@@ -54,7 +56,7 @@ struct WebOutageTests {
         try nginx.start()
 
         let binary = try HostwatchBinary()
-        let config = try writeConfig(in: dir, address: address, caFile: ca.caFile)
+        let config = try writeConfig(in: dir, address: address, caFile: ca.caFile, errorLog: nginx.errorLog)
         let validation = try binary.run(["validate", "--config", config])
         #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
 
@@ -95,6 +97,22 @@ struct WebOutageTests {
         #expect(ticket.openedAt.timeIntervalSince(stoppedAt) <= bound.timeInterval)
         #expect(ticket.steps.filter { $0.text.contains("refused") }.count >= failures)
         #expect(ticket.attachments.first?.content.contains(address) == true)
+
+        // The evidence follows within seconds: log excerpt, commands, recent results, system.
+        var withEvidence = ticket
+        #expect(try await waitUntil(timeout: .seconds(15)) {
+            withEvidence = try binary.tickets(config: config)[0]
+            return withEvidence.steps.filter { $0.text.hasPrefix("evidence collected:") }.count == 2
+        }, "\(withEvidence.steps.map(\.text))")
+        let names = withEvidence.attachments.map(\.name)
+        #expect(names.contains("recent-results.txt"), "\(names)")
+        #expect(names.contains("system.txt"), "\(names)")
+        #expect(names.contains("command-uname-s.txt"), "\(names)")
+        #expect(names.contains { $0.hasPrefix("log-") && $0.contains("error.log") }, "\(names)")
+        let server = try #require(withEvidence.attachments.first { $0.name.hasPrefix("command-sh-c-echo") })
+        #expect(server.content.contains("password=[redacted]"))
+        #expect(!withEvidence.attachments.contains { $0.content.contains("hunter22") })
+        #expect(withEvidence.attachments.first { $0.name == "command-uname-s.txt" }?.content.contains("Linux\n[exit status 0]") == true)
         let shop = ticket
 
         // A restart during the outage adopts the open tickets instead of opening new ones.

@@ -2,15 +2,19 @@
 /// `tickets: { deliver: [ {type: "email", …}, {type: "rt", …}, {type: "webhook", …} ],
 ///             retry: { first: "5s", max: "10m" }, warn_after: "15m" }` and `oncall: { email: […] }`.
 extension AgentConfig {
-    /// Reads `tickets` and `oncall` from the root reader; `configFolder` is where `*_file`
-    /// values resolve; `caFile` is the agent's `tls.ca_file`.
-    static func readDelivery(_ reader: inout ConfigReader, configFolder: String, caFile: String?) -> DeliverySettings {
+    /// Reads `oncall: { email: [...] }` from the root reader.
+    static func readOncall(_ reader: inout ConfigReader) -> [String] {
+        guard var oncall = reader.object("oncall") else { return [] }
+        defer { oncall.finish() }
+        return readAddresses(&oncall, "email") ?? []
+    }
+
+    /// Reads the delivery keys of the `tickets` section (`deliver`, `retry`, `warn_after`);
+    /// the caller finishes the reader. `configFolder` is where `*_file` values resolve;
+    /// `caFile` is the agent's `tls.ca_file`; `oncall` the addresses critical e-mail also goes to.
+    static func readDelivery(_ tickets: inout ConfigReader, oncall: [String], configFolder: String, caFile: String?) -> DeliverySettings {
         var settings = DeliverySettings()
-        if var oncall = reader.object("oncall") {
-            settings.oncallEmail = readAddresses(&oncall, "email") ?? []
-            oncall.finish()
-        }
-        guard var tickets = reader.object("tickets") else { return settings }
+        settings.oncallEmail = oncall
         if var retry = tickets.object("retry") {
             let first = retry.duration("first", minimum: .milliseconds(10)) ?? settings.retry.first
             let maximum = retry.duration("max", minimum: .milliseconds(10)) ?? settings.retry.maximum
@@ -40,7 +44,6 @@ extension AgentConfig {
                 }
             }
         }
-        tickets.finish()
         return settings
     }
 

@@ -34,14 +34,22 @@ public struct AgentConfig: Sendable, Hashable {
     public var caFile: String?
     public var defaults = Defaults()
     public var limits = Limits()
+    /// The dead man's switch, when configured.
+    public var heartbeat: Heartbeat?
+    /// The Prometheus textfile, when configured.
+    public var metrics: Metrics?
     public var incidents = IncidentSettings()
+    /// Resolved tickets older than this move to the archive (`tickets.archive_after`).
+    public var archiveAfter: Duration = .seconds(180 * 86_400)
+    /// What to collect when an incident opens, by check kind (`evidence`).
+    public var evidence = EvidenceSettings()
     /// Scheduled maintenance windows, as silences with ids `maintenance[N]`.
     public var maintenance: [Silence] = []
     /// Where ticket events go (`tickets`, `oncall`): the outbox's sinks and retry policy.
     public var delivery = DeliverySettings()
 
     /// Sections of DESIGN.md §8 this build reads but does not act on yet.
-    static let reservedSections = ["disks", "evidence", "heartbeat", "metrics"]
+    static let reservedSections = ["disks"]
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
     /// one (relative paths resolve against the config file's folder). Nil when there were errors.
@@ -92,7 +100,23 @@ public struct AgentConfig: Sendable, Hashable {
                 return readMaintenance(&m, id: "maintenance\(itemPath.dropFirst("maintenance".count))")
             } ?? []
         }
-        let delivery = readDelivery(&reader, configFolder: resolve("."), caFile: caFile.map(resolve))
+        var archiveAfter = Duration.seconds(180 * 86_400)
+        var delivery = DeliverySettings()
+        delivery.oncallEmail = readOncall(&reader)
+        if var t = reader.object("tickets") {
+            archiveAfter = t.duration("archive_after", minimum: .seconds(3600)) ?? archiveAfter
+            delivery = readDelivery(&t, oncall: delivery.oncallEmail, configFolder: resolve("."), caFile: caFile.map(resolve))
+            t.finish()
+        }
+        var evidence = EvidenceSettings()
+        if var e = reader.object("evidence") {
+            evidence = EvidenceSettings.read(&e, limits: limits)
+            e.finish()
+        }
+        var heartbeat: Heartbeat?
+        if var h = reader.object("heartbeat") { heartbeat = readHeartbeat(&h) }
+        var metrics: Metrics?
+        if var m = reader.object("metrics") { metrics = readMetrics(&m, resolve: resolve) }
         for section in reservedSections {
             reader.reserve(section, notice: "\"\(section)\" is accepted but not acted on by this build yet")
         }
@@ -100,7 +124,8 @@ public struct AgentConfig: Sendable, Hashable {
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
                            caFile: caFile.map(resolve), defaults: defaults, limits: limits,
-                           incidents: incidents, maintenance: maintenance, delivery: delivery)
+                           heartbeat: heartbeat, metrics: metrics,
+                           incidents: incidents, archiveAfter: archiveAfter, evidence: evidence, maintenance: maintenance, delivery: delivery)
     }
 
     /// Reads the `incidents` section (DESIGN.md §8), including an optional `policy` table that

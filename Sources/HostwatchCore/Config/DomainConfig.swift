@@ -7,7 +7,7 @@ public struct DomainConfig: Sendable, Hashable {
     /// The file it came from, for messages.
     public var file: String
 
-    static let reservedChecks = ["smtp", "imap", "pop3", "mail_roundtrip", "dns"]
+    static let reservedChecks = ["dns"]
 
     /// Reads a domain file's root object, with the agent's defaults. Nil when there were errors.
     public static func read(_ root: JSON5Node, file: String, defaults: AgentConfig.Defaults,
@@ -30,6 +30,22 @@ public struct DomainConfig: Sendable, Hashable {
                 checks.append(.web(configuration, index: index))
             }
         }
+        for (smtp, index) in reader.objects("smtp") {
+            var smtp = smtp
+            if let configuration = SMTPCheck.Configuration.read(&smtp, defaults: defaults) { checks.append(.smtp(configuration, index: index)) }
+        }
+        for (imap, index) in reader.objects("imap") {
+            var imap = imap
+            if let configuration = IMAPCheck.Configuration.read(&imap, defaults: defaults) { checks.append(.imap(configuration, index: index)) }
+        }
+        for (pop3, index) in reader.objects("pop3") {
+            var pop3 = pop3
+            if let configuration = POP3Check.Configuration.read(&pop3, defaults: defaults) { checks.append(.pop3(configuration, index: index)) }
+        }
+        if var roundTrip = reader.object("mail_roundtrip"),
+           let configuration = MailRoundTripCheck.Configuration.read(&roundTrip, defaults: defaults) {
+            checks.append(.mailRoundTrip(configuration))
+        }
         for key in reservedChecks {
             reader.reserve(key, notice: "\"\(key)\" checks are accepted but not run by this build yet")
         }
@@ -42,23 +58,36 @@ public struct DomainConfig: Sendable, Hashable {
 /// A configured check, chosen by its key in the domain file.
 public enum CheckSpec: Sendable, Hashable {
     case web(HTTPCheck.Configuration, index: Int?)
+    case smtp(SMTPCheck.Configuration, index: Int?)
+    case imap(IMAPCheck.Configuration, index: Int?)
+    case pop3(POP3Check.Configuration, index: Int?)
+    case mailRoundTrip(MailRoundTripCheck.Configuration)
 
     /// The check kind as written in config.
     public var kind: String {
         switch self {
         case .web: "web"
+        case .smtp: "smtp"
+        case .imap: "imap"
+        case .pop3: "pop3"
+        case .mailRoundTrip: "mail_roundtrip"
         }
     }
 
     public var index: Int? {
         switch self {
-        case .web(_, let index): index
+        case .web(_, let index), .smtp(_, let index), .imap(_, let index), .pop3(_, let index): index
+        case .mailRoundTrip: nil
         }
     }
 
     public var timing: CheckTiming {
         switch self {
         case .web(let c, _): c.timing
+        case .smtp(let c, _): c.timing
+        case .imap(let c, _): c.timing
+        case .pop3(let c, _): c.timing
+        case .mailRoundTrip(let c): c.timing
         }
     }
 }

@@ -587,7 +587,14 @@ public struct IncidentTracker: Sendable {
             let down = downChecks(of: incident).count
             let total = endpointSizes[endpoint] ?? down
             let what = Self.describe(incident.lastFailure?.category ?? .siteOffline)
-            return "\(what) on \(endpoint): \(down) of \(total) checks down — \(message)"
+            // Name the domains (the first few) so a subject line alone says whom it hits.
+            var domains: [String] = []
+            for check in allChecks(of: incident).sorted() {
+                if let d = subjects[check]?.domain, !domains.contains(d) { domains.append(d) }
+            }
+            let named = domains.count <= 3 ? domains.joined(separator: ", ")
+                : domains.prefix(2).joined(separator: ", ") + " and \(domains.count - 2) more"
+            return "\(what) on \(endpoint) (\(named)): \(down) of \(total) checks down — \(message)"
         case .server:
             let endpoints = Set(subjects.values.filter(\.isLocal).compactMap(\.endpoint)).count
             let domains = Set(allChecks(of: incident).compactMap { subjects[$0]?.domain }).count

@@ -89,7 +89,7 @@ extension Duration {
 
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs and line breaks.
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

@@ -207,6 +207,17 @@ public struct Ticket: Sendable, Codable, Hashable {
         steps.append(Step(at: time, actor: actor, text: text))
     }
 
+    /// A responder resolves the ticket by hand with what was done. On a ticket that already
+    /// resolved by itself this adds the solution (and keeps the recovery time).
+    public mutating func resolveByHand(at time: Date, by actor: String, solution text: String) {
+        if status == .resolved {
+            solution = text
+            addStep(Step(at: time, actor: actor, text: "solution: \(text)"))
+        } else {
+            resolve(at: time, actor: actor, step: "resolved by hand: \(text)", solution: text)
+        }
+    }
+
     /// Opens a resolved ticket again (the same incident failing within `reopen_within`).
     public mutating func reopen(at time: Date, step: Step, content: TicketContent) {
         apply(content)

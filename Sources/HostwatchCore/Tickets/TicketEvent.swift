@@ -22,15 +22,19 @@ public struct TicketEvent: Sendable, Codable, Hashable {
     public var revision: Int
     /// The timeline entries the change added (all of them for `opened`).
     public var steps: [Ticket.Step]
+    /// The attachments the change added or replaced (all of them for `opened`): evidence
+    /// collected after the ticket was filed travels with the event that attached it.
+    public var attachments: [Ticket.Attachment]
     /// The whole ticket as of this change.
     public var ticket: Ticket
 
-    public init(kind: Kind, at: Date, ticket: Ticket, steps: [Ticket.Step]) {
+    public init(kind: Kind, at: Date, ticket: Ticket, steps: [Ticket.Step], attachments: [Ticket.Attachment]? = nil) {
         self.kind = kind
         self.at = at
         ticketID = ticket.id
         revision = ticket.revision
         self.steps = steps
+        self.attachments = attachments ?? (kind == .opened ? ticket.attachments : [])
         self.ticket = ticket
     }
 
@@ -39,8 +43,20 @@ public struct TicketEvent: Sendable, Codable, Hashable {
     public var id: String { "\(ticketID)/\(revision)" }
 
     private enum CodingKeys: String, CodingKey {
-        case schema, kind, at, revision, steps, ticket
+        case schema, kind, at, revision, steps, attachments, ticket
         case ticketID = "ticket_id"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try c.decode(String.self, forKey: .schema)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        at = try c.decode(Date.self, forKey: .at)
+        ticketID = try c.decode(String.self, forKey: .ticketID)
+        revision = try c.decode(Int.self, forKey: .revision)
+        steps = try c.decode([Ticket.Step].self, forKey: .steps)
+        ticket = try c.decode(Ticket.self, forKey: .ticket)
+        attachments = try c.decodeIfPresent([Ticket.Attachment].self, forKey: .attachments) ?? []
     }
 
     /// The event a change from `old` to `new` makes, or nil when it is no event (a change that
@@ -70,6 +86,7 @@ public struct TicketEvent: Sendable, Codable, Hashable {
         } else {
             derived = .updated
         }
-        return TicketEvent(kind: derived, at: time, ticket: new, steps: steps)
+        let added = new.attachments.filter { !(old?.attachments.contains($0) ?? false) }
+        return TicketEvent(kind: derived, at: time, ticket: new, steps: steps, attachments: added)
     }
 }

@@ -1,7 +1,8 @@
 import FoundationEssentials
 
 /// The body of a webhook delivery (`hostwatch.event/1`, README "Webhook body"): what happened,
-/// when, the timeline entries the change added, the helpdesk references known at delivery, and
+/// when, the timeline entries the change added, the names of attachments it added, the helpdesk
+/// references known at delivery, and
 /// the whole ticket (`hostwatch.ticket/1`). `server` plus `event_id` is unique and stays the same
 /// when an event is sent again, so a receiver can drop repeats.
 public struct WebhookPayload: Sendable, Encodable {
@@ -13,6 +14,8 @@ public struct WebhookPayload: Sendable, Encodable {
     public var ticketID: String
     public var revision: Int
     public var steps: [Ticket.Step]
+    /// Names of the attachments this change added (their content is in `ticket.attachments`).
+    public var attachmentsAdded: [String]
     public var externalRefs: [String: String]
     public var ticket: Ticket
 
@@ -24,12 +27,13 @@ public struct WebhookPayload: Sendable, Encodable {
         ticketID = event.ticketID
         revision = event.revision
         steps = event.steps
+        attachmentsAdded = event.attachments.map(\.name)
         externalRefs = event.ticket.externalRefs
         ticket = event.ticket
     }
 
     private enum CodingKeys: String, CodingKey {
         case schema, kind, at, server, revision, steps, ticket
-        case eventID = "event_id", ticketID = "ticket_id", externalRefs = "external_refs"
+        case eventID = "event_id", ticketID = "ticket_id", externalRefs = "external_refs", attachmentsAdded = "attachments_added"
     }
 }

@@ -36,6 +36,26 @@ public struct TicketSummary: Sendable, Codable, Hashable {
     public var accounts: [String]
     public var openedAt: Date
     public var resolvedAt: Date?
+    /// What staff wrote when resolving (`related` shows it next to earlier tickets).
+    public var solution: String?
+    /// Moved to the archive (resolved long ago): `related` still finds it, `list` does not.
+    public var archived = false
+
+    public init(id: String, key: String, status: Ticket.Status, severity: Severity, category: Category, subject: String,
+                domains: [String], accounts: [String], openedAt: Date, resolvedAt: Date?, solution: String?, archived: Bool) {
+        self.id = id
+        self.key = key
+        self.status = status
+        self.severity = severity
+        self.category = category
+        self.subject = subject
+        self.domains = domains
+        self.accounts = accounts
+        self.openedAt = openedAt
+        self.resolvedAt = resolvedAt
+        self.solution = solution
+        self.archived = archived
+    }
 
     public init(_ ticket: Ticket) {
         id = ticket.id
@@ -48,10 +68,11 @@ public struct TicketSummary: Sendable, Codable, Hashable {
         accounts = ticket.accounts.map(\.name)
         openedAt = ticket.openedAt
         resolvedAt = ticket.resolvedAt
+        solution = ticket.solution
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, key, status, severity, category, subject, domains, accounts
+        case id, key, status, severity, category, subject, domains, accounts, solution, archived
         case openedAt = "opened_at", resolvedAt = "resolved_at"
     }
 

@@ -127,7 +127,7 @@ public actor OutboxDelivery {
         var due: Date?
         var byTicket: [String: [OutboxFolder.Entry]] = [:]
         for entry in entries { byTicket[entry.ticketID, default: []].append(entry) }
-        for (ticketID, events) in byTicket.sorted(by: { FileTicketStore.number(of: $0.key) < FileTicketStore.number(of: $1.key) }) {
+        for (ticketID, events) in byTicket.sorted(by: { FileTicketStore.number($0.key) < FileTicketStore.number($1.key) }) {
             // Events past the ticket's revision are changes still being written, or orphans of a
             // crash (removed at the next start): not yet, maybe never, news.
             let real = events.filter { isConfirmed($0) }

@@ -48,7 +48,7 @@ public struct OutboxFolder: Sendable {
         public var name: String { "\(ticketID).\(revision)" }
 
         public static func < (a: Entry, b: Entry) -> Bool {
-            let (x, y) = (FileTicketStore.number(of: a.ticketID), FileTicketStore.number(of: b.ticketID))
+            let (x, y) = (FileTicketStore.number(a.ticketID), FileTicketStore.number(b.ticketID))
             return x != y ? x < y : a.revision < b.revision
         }
     }

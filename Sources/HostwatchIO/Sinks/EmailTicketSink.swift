@@ -9,7 +9,8 @@ import HostwatchCore
 /// carries the same one (osTicket and Zammad drop the repeat; RT does not, hence the rt sink).
 /// Follow-ups carry `In-Reply-To`/`References` to the first message, and the helpdesk's subject
 /// tag (`helpdesk_tag`, e.g. `[example #123]`) once a ticket step shows it: RT threads replies
-/// by that tag alone. The first message carries the evidence as attachments. The reference
+/// by that tag alone. Evidence goes as attachments of the message of the change that added it
+/// (the first message, or the update when it was collected after filing). The reference
 /// stored on the ticket is the first message's Message-ID.
 public struct EmailTicketSink: TicketSink {
     let configuration: EmailSinkConfiguration
@@ -68,9 +69,8 @@ public struct EmailTicketSink: TicketSink {
                                    text: TicketFormat.body(event))
         message.replyTo = configuration.replyTo
         if t.severity == .critical { message.cc = configuration.oncall.filter { !configuration.to.contains($0) } }
-        if event.kind == .opened {
-            message.attachments = t.attachments
-        } else {
+        message.attachments = event.attachments
+        if event.kind != .opened {
             let first = firstMessageID(event, known: known)
             message.inReplyTo = first
             message.references = [first]

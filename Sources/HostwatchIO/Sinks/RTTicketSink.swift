@@ -7,7 +7,8 @@ import HostwatchCore
 /// - opened: create in the queue with Subject, Content, Priority (severity, plus the +Plus
 ///   bonus), Requestor, the custom fields Fingerprint/Domain/Severity (names configurable) and the
 ///   evidence as attachments.
-/// - updated, acknowledged: a comment (internal, not mailed to requestors) with the new steps.
+/// - updated, acknowledged: a comment (internal, not mailed to requestors) with the new steps
+///   and any evidence the change attached.
 /// - resolved / reopened: a comment, then the status (`resolve_status` / `reopen_status`).
 ///
 /// Idempotent: without a known reference, the active tickets are searched for
@@ -44,12 +45,12 @@ public struct RTTicketSink: TicketSink {
             case .opened:
                 break
             case .updated, .acknowledged:
-                try await session.comment(number, TicketFormat.body(event))
+                try await session.comment(number, event)
             case .resolved:
-                try await session.comment(number, TicketFormat.body(event))
+                try await session.comment(number, event)
                 try await session.setStatus(number, configuration.resolveStatus, reference)
             case .reopened:
-                try await session.comment(number, TicketFormat.body(event))
+                try await session.comment(number, event)
                 try await session.setStatus(number, configuration.reopenStatus, reference)
             }
         } else if event.kind == .resolved {
@@ -115,17 +116,21 @@ public struct RTTicketSink: TicketSink {
             let create = RTCreate(Queue: sink.configuration.queue, Subject: TicketFormat.subject(event), Requestor: sink.configuration.requestor,
                                   Priority: sink.priority(t), Content: TicketFormat.body(event), ContentType: "text/plain",
                                   CustomFields: sink.expectedFields(t),
-                                  Attachments: t.attachments.map {
-                                      RTCreate.Attachment(FileName: $0.name, FileType: $0.mediaType, FileContent: Data($0.content.utf8).base64EncodedString())
-                                  })
+                                  Attachments: Self.attachments(t.attachments))
             let response = try await request("POST", "/ticket", json: create)
             let id = try decode(RTCreated.self, response, "create").id.value
             guard !id.isEmpty, id.allSatisfy(\.isNumber) else { throw .rejected("create: RT answered no ticket number") }
             return id
         }
 
-        func comment(_ number: String, _ text: String) async throws(TicketSinkError) {
-            _ = try await request("POST", "/ticket/\(number)/comment", json: RTComment(Content: text, ContentType: "text/plain"))
+        func comment(_ number: String, _ event: TicketEvent) async throws(TicketSinkError) {
+            _ = try await request("POST", "/ticket/\(number)/comment",
+                                  json: RTComment(Content: TicketFormat.body(event), ContentType: "text/plain",
+                                                  Attachments: event.attachments.isEmpty ? nil : Self.attachments(event.attachments)))
+        }
+
+        static func attachments(_ list: [Ticket.Attachment]) -> [RTCreate.Attachment] {
+            list.map { RTCreate.Attachment(FileName: $0.name, FileType: $0.mediaType, FileContent: Data($0.content.utf8).base64EncodedString()) }
         }
 
         func setStatus(_ number: String, _ status: String, _ reference: ExternalReference) async throws(TicketSinkError) {
@@ -205,6 +210,7 @@ struct RTCreate: Encodable {
 struct RTComment: Encodable {
     var Content: String
     var ContentType: String
+    var Attachments: [RTCreate.Attachment]?
 }
 
 /// An id RT sends as a string in some answers and as a number in others.

@@ -10,6 +10,14 @@ enum AtomicFile {
         let temporary = "\(folder)/.\(PathText.lastComponent(of: path)).\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .io(path: temporary, message: errnoText()) }
+        // The mode asked for, whatever the umask: the unit's UMask=0007 would otherwise hide
+        // the metrics textfile (0644) from node_exporter.
+        guard fchmod(fd, mode) == 0 else {
+            let message = errnoText()
+            close(fd)
+            unlink(temporary)
+            throw .io(path: temporary, message: message)
+        }
         var failure: String?
         data.withUnsafeBytes { raw in
             var offset = 0

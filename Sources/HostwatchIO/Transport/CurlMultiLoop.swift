@@ -44,14 +44,15 @@ public final class CurlMultiLoop: @unchecked Sendable {
     /// `CURLE_ABORTED_BY_CALLBACK`.
     func perform(_ make: @escaping @Sendable () -> CurlTransfer) async -> (CurlTransfer, CURLcode) {
         let (transfer, code) = await withCheckedContinuation { (continuation: CheckedContinuation<(CurlTransfer?, CURLcode), Never>) in
+            // The wake-up happens under the lock: the loop thread frees the multi handle only
+            // after marking the loop stopped under the same lock, so it is never woken freed.
             let accepted = state.withLock { state -> Bool in
                 guard !state.stopping else { return false }
                 state.queued.append(Pending(make: make, continuation: continuation))
+                curl_multi_wakeup(multi)
                 return true
             }
-            if accepted {
-                curl_multi_wakeup(multi)
-            } else {
+            if !accepted {
                 continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK))
             }
         }
@@ -60,8 +61,11 @@ public final class CurlMultiLoop: @unchecked Sendable {
 
     /// Stops the loop: transfers in flight end with `CURLE_ABORTED_BY_CALLBACK`.
     public func shutdown() {
-        state.withLock { $0.stopping = true }
-        curl_multi_wakeup(multi)
+        state.withLock { state in
+            guard !state.stopping else { return }
+            state.stopping = true
+            curl_multi_wakeup(multi)
+        }
     }
 
     fileprivate func takeQueued(max count: Int) -> (pending: [Pending], stopping: Bool) {
@@ -99,6 +103,9 @@ private final class LoopThread: @unchecked Sendable {
     // Strong: the loop object lives until its thread has stopped (after `shutdown()`).
     let owner: CurlMultiLoop
     var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    /// Mail transfers past libcurl's opening, in their own dialogue (still in `active` and in the
+    /// multi handle: a `CONNECT_ONLY` connection lives only while its handle is there).
+    var talking: [CurlTransfer] = []
 
     init(multi: UnsafeMutableRawPointer, owner: CurlMultiLoop) {
         self.multi = multi
@@ -123,7 +130,12 @@ private final class LoopThread: @unchecked Sendable {
         var running: Int32 = 0
         while true {
             let (incoming, stopping) = owner.takeQueued(max: owner.maxInFlight - active.count)
-            if stopping { break }
+            if stopping {
+                // Taken off the queue in the same step as the stop was seen: end them too, or
+                // their callers would wait forever.
+                for pending in incoming { pending.continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK)) }
+                break
+            }
             for pending in incoming {
                 let transfer = pending.make()
                 transfer.continuation = pending.continuation
@@ -139,14 +151,29 @@ private final class LoopThread: @unchecked Sendable {
             while let message = curl_multi_info_read(multi, &remaining) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 let result = message.pointee.data.result
+                if result == CURLE_OK, let transfer = active[easy], let dialogue = transfer.dialogue {
+                    dialogue.begin(transfer)
+                    talking.append(transfer)
+                    continue
+                }
                 curl_multi_remove_handle(multi, easy)
                 active.removeValue(forKey: easy)?.finish(result)
             }
+            let (waits, wakeAt) = advanceDialogues()
             // A free slot and queued work need no wait: loop again at once.
             if active.count < owner.maxInFlight, owner.hasQueued { continue }
+            var timeout: Int32 = 1000
+            if let wakeAt {
+                let (seconds, attoseconds) = (wakeAt - ContinuousClock.now).components
+                timeout = Int32(clamping: max(0, min(1000, seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)))
+            }
             var numfds: Int32 = 0
-            curl_multi_poll(multi, nil, 0, 1000, &numfds)
+            var fds = waits
+            fds.withUnsafeMutableBufferPointer { buffer in
+                _ = curl_multi_poll(multi, buffer.baseAddress, UInt32(buffer.count), timeout, &numfds)
+            }
         }
+        talking.removeAll()
         for (easy, transfer) in active {
             curl_multi_remove_handle(multi, easy)
             transfer.finish(CURLE_ABORTED_BY_CALLBACK)
@@ -154,6 +181,39 @@ private final class LoopThread: @unchecked Sendable {
         active.removeAll()
         for pending in owner.drainQueued() { pending.continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK)) }
         curl_multi_cleanup(multi)
+    }
+}
+
+extension LoopThread {
+    /// Moves every mail dialogue on as far as it goes without blocking; finishes those that are
+    /// done. Returns the sockets to poll and the earliest deadline or pause among them.
+    func advanceDialogues() -> (waits: [curl_waitfd], wakeAt: ContinuousClock.Instant?) {
+        guard !talking.isEmpty else { return ([], nil) }
+        let now = ContinuousClock.now
+        var waits: [curl_waitfd] = []
+        var wakeAt: ContinuousClock.Instant?
+        talking.removeAll { transfer in
+            guard let dialogue = transfer.dialogue else { return true }
+            let wait = dialogue.advance(transfer, now: now)
+            switch wait {
+            case .done:
+                // Removing a CONNECT_ONLY handle closes its connection without libcurl's own
+                // (blocking) QUIT or LOGOUT: the dialogue already said goodbye, or gave up.
+                curl_multi_remove_handle(multi, transfer.easy)
+                active.removeValue(forKey: transfer.easy)
+                transfer.finish(dialogue.code)
+                return true
+            case .readable(let socket):
+                waits.append(curl_waitfd(fd: socket, events: Int16(CURL_WAIT_POLLIN), revents: 0))
+            case .writable(let socket):
+                waits.append(curl_waitfd(fd: socket, events: Int16(CURL_WAIT_POLLOUT), revents: 0))
+            case .until(let instant):
+                wakeAt = min(wakeAt ?? instant, instant)
+            }
+            wakeAt = min(wakeAt ?? dialogue.deadline, dialogue.deadline)
+            return false
+        }
+        return (waits, wakeAt)
     }
 }
 

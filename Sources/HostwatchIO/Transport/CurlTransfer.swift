@@ -1,5 +1,6 @@
 import CCurl
 import FoundationEssentials
+import HostwatchCore
 
 /// One easy handle with what it records: the transcript (through the debug callback, which
 /// needs `CURLOPT_VERBOSE`), the response header lines and the body, each capped.
@@ -12,6 +13,19 @@ final class CurlTransfer: @unchecked Sendable {
     var maxHeaderBytes = 64 * 1024
     var readBodyBytes = 1 << 20
     var recordsBody = false
+    /// Mail sessions: keep the protocol lines as `DialogueLine`s too, and redact across lines
+    /// (what follows a SASL challenge).
+    var recordsDialogue = false
+    /// Lines kept in `dialogueLines` at most; each is cut at `dialogueLineLimit` bytes.
+    var dialogueLineCount = 4096
+    var dialogueLineLimit = 4096
+    /// The part of a mail session after libcurl's `CONNECT_ONLY` opening, run by the loop.
+    var dialogue: CurlDialogue?
+    /// Why the dialogue ended early, in words (libcurl's error buffer says nothing about it).
+    var dialogueError: String?
+    /// When the transfer was made and when it finished, on the loop thread.
+    let madeAt = ContinuousClock.now
+    private(set) var finishedAt: ContinuousClock.Instant?
 
     private(set) var transcript: [UInt8] = []
     private(set) var transcriptDropped = 0
@@ -20,6 +34,8 @@ final class CurlTransfer: @unchecked Sendable {
     private(set) var headersOverflowed = false
     private(set) var body: [UInt8] = []
     private(set) var bodyTruncated = false
+    private(set) var dialogueLines: [DialogueLine] = []
+    private var conversation = TranscriptRedaction.Conversation()
 
     /// The bytes an upload (an SMTP message) reads from; see CurlTransfer+Upload.swift.
     var upload: UploadSource?
@@ -65,12 +81,14 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     func finish(_ code: CURLcode) {
+        finishedAt = ContinuousClock.now
         continuation?.resume(returning: (self, code))
         continuation = nil
     }
 
     /// libcurl's detailed message for the last failure, or its generic one for `code`.
     func errorText(_ code: CURLcode) -> String {
+        if let dialogueError { return dialogueError }
         let detail = String(cString: errorBuffer)
         return detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
     }
@@ -127,15 +145,45 @@ final class CurlTransfer: @unchecked Sendable {
             while end < bytes.count, bytes[end] != 10 { end += 1 }
             var lineEnd = end
             if lineEnd > start, bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
-            if lineEnd > start || type == CURLINFO_TEXT {
-                appendLine(marker, UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]))
+            // libcurl 7.88 notes "reached easy.c:NNNN" on every curl_easy_recv that would block: noise.
+            let noise = type == CURLINFO_TEXT && recordsDialogue && lineEnd - start > 8
+                && UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 8)]).elementsEqual("reached ".utf8)
+            if !noise, lineEnd > start || type == CURLINFO_TEXT {
+                keep(marker, UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]))
             }
             start = end + 1
         }
     }
 
-    private func appendLine(_ marker: UInt8, _ line: UnsafeRawBufferPointer) {
-        let redacted = TranscriptRedaction.redact(line)
+    /// Keeps one line, redacted, in the transcript and, for mail, in the dialogue.
+    func keep(_ marker: UInt8, _ line: UnsafeRawBufferPointer) {
+        var redacted: [UInt8]?
+        if recordsDialogue, marker != UInt8(ascii: "*") {
+            if marker == UInt8(ascii: ">") {
+                redacted = conversation.sent(line)
+            } else {
+                conversation.received(line)
+                redacted = TranscriptRedaction.redact(line)
+            }
+            if dialogueLines.count < dialogueLineCount {
+                let kept = redacted.map { Array($0.prefix(dialogueLineLimit)) } ?? Array(line.prefix(dialogueLineLimit))
+                var text = String(decoding: kept, as: UTF8.self)
+                if (redacted?.count ?? line.count) > dialogueLineLimit { text += "…" }
+                dialogueLines.append(DialogueLine(marker == UInt8(ascii: ">") ? .sent : .received, text))
+            }
+        } else {
+            redacted = TranscriptRedaction.redact(line)
+        }
+        appendLine(marker, line, redacted: redacted)
+    }
+
+    /// Keeps a note (`* …`) in the transcript only.
+    func note(_ text: String) {
+        var text = text
+        text.withUTF8 { appendLine(UInt8(ascii: "*"), UnsafeRawBufferPointer($0), redacted: nil) }
+    }
+
+    private func appendLine(_ marker: UInt8, _ line: UnsafeRawBufferPointer, redacted: [UInt8]?) {
         let size = (redacted?.count ?? line.count) + 3
         guard transcript.count + size <= transcriptLimit else {
             transcriptDropped += size

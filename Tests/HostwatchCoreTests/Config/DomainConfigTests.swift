@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func checksNotYetRunAreAcceptedWithANotice() {
-        let document = JSON5Document.parse(#"{ domain: "a.test", smtp: { port: 25 } }"#)
+        let document = JSON5Document.parse(#"{ domain: "a.test", dns: { nameservers: ["127.0.0.53"] } }"#)
         let problems = ConfigReader.Problems()
         let config = DomainConfig.read(document.root!, file: "d.json5", defaults: AgentConfig.Defaults(), problems: problems)
         #expect(config != nil)

@@ -170,7 +170,7 @@ import Testing
         let last = try #require(joins.last?.content)
         #expect(last.domains == domains)
         #expect(last.accounts.count == 5)
-        #expect(last.subject == "site offline on \(Self.https): 5 of 5 checks down — HTTP: connect to 203.0.113.10:443 refused")
+        #expect(last.subject == "site offline on \(Self.https) (site1.test, site2.test and 3 more): 5 of 5 checks down — HTTP: connect to 203.0.113.10:443 refused")
         // Recovery one by one: updates, then one resolve when the last leaves.
         let recovered = rounds(&t, checks, nil, count: 2, start: 10)
         #expect(Self.resolves(recovered) == ["endpoint:\(Self.https)"])

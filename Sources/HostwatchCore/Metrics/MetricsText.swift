@@ -1,0 +1,67 @@
+import FoundationEssentials
+
+/// Renders a `MetricsSnapshot` in the Prometheus text exposition format (version 0.0.4), as
+/// node_exporter's textfile collector reads it: `# HELP` and `# TYPE` once per metric family,
+/// then one sample per line. Samples carry no timestamps (the collector rejects them).
+public enum MetricsText {
+    public static func render(_ snapshot: MetricsSnapshot) -> String {
+        var out = ""
+        let checks = snapshot.checks.sorted { $0.check < $1.check }
+        func family(_ name: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+        }
+        func labels(_ sample: MetricsSnapshot.CheckSample) -> String {
+            "{check=\"\(escape(sample.check.description))\",domain=\"\(escape(sample.check.target))\",kind=\"\(escape(sample.check.kind))\"}"
+        }
+
+        family("hostwatch_check_up", "1 when the check's latest run passed, 0 when it failed.")
+        for sample in checks { out += "hostwatch_check_up\(labels(sample)) \(sample.up ? 1 : 0)\n" }
+        family("hostwatch_check_duration_seconds", "How long the check's latest run took.")
+        for sample in checks { out += "hostwatch_check_duration_seconds\(labels(sample)) \(seconds(sample.duration))\n" }
+        family("hostwatch_check_last_run_timestamp_seconds", "When the check's latest run started, in Unix time.")
+        for sample in checks { out += "hostwatch_check_last_run_timestamp_seconds\(labels(sample)) \(unixSeconds(sample.startedAt))\n" }
+        let withCertificates = checks.filter { $0.certificateExpiry != nil }
+        if !withCertificates.isEmpty {
+            family("hostwatch_certificate_expiry_timestamp_seconds", "When the certificate the check's latest run saw expires, in Unix time.")
+            for sample in withCertificates {
+                out += "hostwatch_certificate_expiry_timestamp_seconds\(labels(sample)) \(unixSeconds(sample.certificateExpiry!))\n"
+            }
+        }
+        if let open = snapshot.openIncidents {
+            family("hostwatch_open_incidents", "Incidents whose ticket is not resolved, by severity.")
+            for severity in Severity.allCases.sorted(by: >) {
+                out += "hostwatch_open_incidents{severity=\"\(severity.rawValue)\"} \(open[severity] ?? 0)\n"
+            }
+        }
+        family("hostwatch_outbox_pending", "Ticket events waiting for delivery to a sink.")
+        out += "hostwatch_outbox_pending \(snapshot.outboxPending)\n"
+        family("hostwatch_last_cycle_timestamp_seconds", "When the agent last wrote this file, in Unix time.")
+        out += "hostwatch_last_cycle_timestamp_seconds \(unixSeconds(snapshot.takenAt))\n"
+        return out
+    }
+
+    /// A label value with `\`, `"` and line feeds escaped, as the format requires.
+    static func escape(_ value: String) -> String {
+        var out = ""
+        for ch in value {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// Seconds to the microsecond, in the shortest decimal that reads back exactly (`0.0123`).
+    static func seconds(_ duration: Duration) -> String {
+        let (whole, attoseconds) = duration.components
+        let micros = whole * 1_000_000 + attoseconds / 1_000_000_000_000
+        return "\(Double(micros) / 1_000_000)"
+    }
+
+    static func unixSeconds(_ date: Date) -> String {
+        "\(Int64(date.timeIntervalSince1970.rounded(.down)))"
+    }
+}

@@ -1,0 +1,51 @@
+import HostwatchCore
+import FoundationEssentials
+
+/// Writes the Prometheus textfile (`metrics.textfile`) every `every`: a snapshot rendered by
+/// `MetricsText`, replaced atomically (temporary file, fsync, rename) so node_exporter never
+/// reads half of it. The temporary name starts with a dot and does not end in `.prom`, so the
+/// collector never picks it up.
+public struct MetricsExporter: Sendable {
+    /// The file could not be written.
+    public struct WriteError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    public let configuration: AgentConfig.Metrics
+    public let logger: Logger
+    public let snapshot: @Sendable () async -> MetricsSnapshot
+
+    public init(configuration: AgentConfig.Metrics, logger: Logger, snapshot: @escaping @Sendable () async -> MetricsSnapshot) {
+        self.configuration = configuration
+        self.logger = logger
+        self.snapshot = snapshot
+    }
+
+    /// Writes until the task is cancelled, the first time at once. Logs a failure when it
+    /// starts or changes, and the recovery.
+    public func run() async {
+        var failing: String?
+        while !Task.isCancelled {
+            let current = await snapshot()
+            if Task.isCancelled { break }
+            do {
+                try Self.write(current, to: configuration.textfile)
+                if failing != nil { logger.info("metrics.recovered", ["textfile": configuration.textfile]) }
+                failing = nil
+            } catch {
+                if failing != error.description { logger.warning("metrics.failed", ["error": error.description]) }
+                failing = error.description
+            }
+            try? await Task.sleep(for: configuration.every)
+        }
+    }
+
+    /// Renders and writes one snapshot, world-readable (node_exporter runs as its own user).
+    public static func write(_ snapshot: MetricsSnapshot, to path: String) throws(WriteError) {
+        do {
+            try AtomicFile.write(Data(MetricsText.render(snapshot).utf8), to: path, mode: 0o644)
+        } catch {
+            throw WriteError(description: error.description)
+        }
+    }
+}
