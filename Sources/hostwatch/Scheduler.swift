@@ -29,6 +29,8 @@ actor Scheduler {
     private let historyLength = 20
     private var collector: EvidenceCollector
     private var dirty = true
+    private var archiveAfter: Duration
+    private var lastArchive: Date?
     /// The latest run of each check, for the metrics textfile.
     private var samples: [CheckID: MetricsSnapshot.CheckSample] = [:]
     /// Whether observations keep coming, for the watchdog and the heartbeat.
@@ -44,6 +46,7 @@ actor Scheduler {
         statusFile = JSONStateFile(path: config.stateDir + "/status.json")
         maintenance = config.maintenance
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
+        archiveAfter = config.archiveAfter
         self.logger = logger
     }
 
@@ -81,6 +84,7 @@ actor Scheduler {
                                   settings: config.incidents)
         tracker.restore(state)
         maintenance = config.maintenance
+        archiveAfter = config.archiveAfter
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         register(checks)
         backlog += tracker.dropUnregistered(at: now)
@@ -180,6 +184,16 @@ actor Scheduler {
         backlog += tracker.tick(at: now)
         flushBacklog()
         if dirty || !backlog.isEmpty { persist(at: now) }
+        // Once an hour, resolved tickets past `tickets.archive_after` move to the archive.
+        if lastArchive.map({ now.timeIntervalSince($0) >= 3600 }) ?? true {
+            lastArchive = now
+            do {
+                let moved = try store.archive(resolvedBefore: now.addingTimeInterval(-archiveAfter.timeInterval))
+                if moved > 0 { logger.info("tickets.archived", ["count": "\(moved)"]) }
+            } catch {
+                logger.error("tickets.archive_failed", ["error": error.description])
+            }
+        }
     }
 
     private func refreshFromStore(at now: Date) {
