@@ -139,8 +139,8 @@ enum RunCommand {
                         } catch {
                             logger.warning("metrics.store_unreadable", ["error": "\(error)"])
                         }
-                        // The outbox does not exist yet: nothing is ever pending.
-                        return MetricsSnapshot(checks: samples, openIncidents: open, outboxPending: 0, takenAt: Date())
+                        let pending = (try? store.outbox.entries().count) ?? 0
+                        return MetricsSnapshot(checks: samples, openIncidents: open, outboxPending: pending, takenAt: Date())
                     }.run()
                 }
             }

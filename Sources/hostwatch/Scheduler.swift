@@ -31,6 +31,8 @@ actor Scheduler {
     private var dirty = true
     /// Called after each ticket change the scheduler made (the outbox delivers at once).
     private var ticketChanged: @Sendable () -> Void = {}
+    private var archiveAfter: Duration
+    private var lastArchive: Date?
     /// The latest run of each check, for the metrics textfile.
     private var samples: [CheckID: MetricsSnapshot.CheckSample] = [:]
     /// Whether observations keep coming, for the watchdog and the heartbeat.
@@ -46,6 +48,7 @@ actor Scheduler {
         statusFile = JSONStateFile(path: config.stateDir + "/status.json")
         maintenance = config.maintenance
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
+        archiveAfter = config.archiveAfter
         self.logger = logger
     }
 
@@ -83,6 +86,7 @@ actor Scheduler {
                                   settings: config.incidents)
         tracker.restore(state)
         maintenance = config.maintenance
+        archiveAfter = config.archiveAfter
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         register(checks)
         backlog += tracker.dropUnregistered(at: now)
@@ -187,6 +191,16 @@ actor Scheduler {
         backlog += tracker.tick(at: now)
         flushBacklog()
         if dirty || !backlog.isEmpty { persist(at: now) }
+        // Once an hour, resolved tickets past `tickets.archive_after` move to the archive.
+        if lastArchive.map({ now.timeIntervalSince($0) >= 3600 }) ?? true {
+            lastArchive = now
+            do {
+                let moved = try store.archive(resolvedBefore: now.addingTimeInterval(-archiveAfter.timeInterval))
+                if moved > 0 { logger.info("tickets.archived", ["count": "\(moved)"]) }
+            } catch {
+                logger.error("tickets.archive_failed", ["error": error.description])
+            }
+        }
     }
 
     private func refreshFromStore(at now: Date) {

@@ -139,7 +139,7 @@ enum TicketsCommand {
                 Commands.printError("hostwatch: no ticket \(id)")
                 return 1
             }
-            print(json ? Commands.jsonText(ticket) : TicketFormat.full(ticket), terminator: json ? "\n" : "")
+            print(json ? Commands.jsonText(ticket) : TicketFormat.full(ticket, now: Date()), terminator: json ? "\n" : "")
             return 0
         } catch {
             Commands.printError("hostwatch: \(error.description)")

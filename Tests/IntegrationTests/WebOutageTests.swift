@@ -140,7 +140,7 @@ struct WebOutageTests {
         #expect(agent.terminate() == 0)
         let show = try binary.run(["tickets", "show", shop.id, "--config", config])
         #expect(show.status == 0)
-        #expect(show.stdout.contains("Shop Ltd (#1001) [plus]"))
+        #expect(show.stdout.contains("Shop Ltd (#1001)  [+Plus]"))
         #expect(try binary.run(["tickets", "show", "HW-999", "--config", config]).status == 1)
     }
 }

@@ -13,7 +13,7 @@ extension TicketFormat {
     /// attachments); for every later event what changed, then a short summary.
     public static func body(_ event: TicketEvent) -> String {
         let t = event.ticket
-        if event.kind == .opened { return full(t, attachments: false) }
+        if event.kind == .opened { return full(t, now: event.at, attachments: false) }
         var out = "\(t.id) \(event.kind.rawValue) at \(RFC3339.format(event.at)) [\(t.severity.rawValue)] \(t.subject)\n\n"
         for step in event.steps {
             out += "\(RFC3339.format(step.at))  \(step.actor): \(step.text)\n"

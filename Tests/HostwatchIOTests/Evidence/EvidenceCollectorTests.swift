@@ -97,7 +97,7 @@ import Testing
             history: [(check: "shop.test/web", results: [.init(at: Date(timeIntervalSince1970: 1_800_000_000), ok: false, summary: "HTTP: connect refused", durationMs: 0.4)])])
         let pieces = collector.collectNow(request)
         let names = pieces.map(\.name)
-        #expect(names.first == "transcript-shop.test_web.txt")
+        #expect(names.first == "transcript-shop.test-web.txt")
         #expect(names.contains("recent-results.txt"))
         #expect(names.contains { $0.hasPrefix("log-") })
         #expect(names.contains { $0.hasPrefix("command-") })
