@@ -139,7 +139,8 @@ enum RunCommand {
                         } catch {
                             logger.warning("metrics.store_unreadable", ["error": "\(error)"])
                         }
-                        let pending = (try? store.outbox.entries().count) ?? 0
+                        // Without sinks nothing waits: the outbox drops such events at once.
+                        let pending = config.delivery.sinks.isEmpty ? 0 : (try? store.outbox.entries().count) ?? 0
                         return MetricsSnapshot(checks: samples, openIncidents: open, outboxPending: pending, takenAt: Date())
                     }.run()
                 }
