@@ -99,11 +99,15 @@ public struct EmailTicketSink: TicketSink {
 
     static func failure(_ code: CURLcode, transfer: CurlTransfer) -> TicketSinkError {
         var text = transfer.errorText(code)
-        let reply = transfer.info(CURLINFO_RESPONSE_CODE)
-        // The relay's last words, from the (redacted) transcript: "554 5.7.1 … Relay access denied".
-        let lastReply = String(decoding: transfer.transcript, as: UTF8.self).split(separator: "\n")
-            .last { $0.hasPrefix("< ") && $0.dropFirst(2).first?.isNumber == true }
-        if let lastReply { text += " (last reply: \(lastReply.dropFirst(2)))" } else if reply > 0 { text += " (last reply code \(reply))" }
+        // The relay's words, from the (redacted) transcript: its last refusal ("554 5.7.1 …
+        // Relay access denied") rather than the "221 Bye" that follows it.
+        let replies = String(decoding: transfer.transcript, as: UTF8.self).split(separator: "\n")
+            .filter { $0.hasPrefix("< ") && $0.dropFirst(2).first?.isNumber == true }.map { $0.dropFirst(2) }
+        let refusal = replies.last { $0.first == "4" || $0.first == "5" }
+        if let said = refusal ?? replies.last { text += " (the relay said: \(said))" }
+        if refusal != nil || transfer.info(CURLINFO_RESPONSE_CODE) >= 400 {
+            return code == CURLE_LOGIN_DENIED ? .rejected("the relay refused the login: \(text)") : .rejected(text)
+        }
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_OPERATION_TIMEDOUT, CURLE_SSL_CONNECT_ERROR,
              CURLE_PEER_FAILED_VERIFICATION, CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_USE_SSL_FAILED:

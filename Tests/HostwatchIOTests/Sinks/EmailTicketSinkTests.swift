@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 @testable import HostwatchCore
 @testable import HostwatchIO
@@ -57,5 +58,54 @@ import Testing
     @Test func aResentEventIsTheSameMessage() {
         let e = event(.updated, revision: 4)
         #expect(sink().message(for: e, known: nil).rendered() == sink().message(for: e, known: nil).rendered())
+    }
+}
+
+/// Relays that cannot or will not take the message: the failure says which and keeps the event.
+extension EmailTicketSinkTests {
+    func sending(to port: UInt16) -> EmailTicketSink {
+        var c = EmailSinkConfiguration()
+        c.to = ["support@helpdesk.test"]
+        c.from = "hostwatch@web01.test"
+        c.smtp = "smtp://127.0.0.1:\(port)"
+        c.timeout = .seconds(5)
+        return EmailTicketSink(c, loop: CurlMultiLoop(maxInFlight: 1))
+    }
+
+    @Test func anUnreachableRelayIsUnreachable() async throws {
+        let server = try FakeServer { _ in }
+        let port = server.port
+        server.stop()
+        await #expect {
+            _ = try await sending(to: port).deliver(event(.opened), known: nil)
+        } throws: { error in
+            if case .unreachable = error as? TicketSinkError { return true }
+            return false
+        }
+    }
+
+    @Test func aRelayRefusingTheRecipientIsRejectedWithItsWords() async throws {
+        let server = try FakeServer { fd in
+            _ = FakeServer.send(fd, Array("220 relay.test ESMTP\r\n".utf8))
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { return }
+                let line = String(decoding: buffer[0..<n], as: UTF8.self).uppercased()
+                let reply = line.hasPrefix("EHLO") ? "250-relay.test\r\n250 8BITMIME\r\n"
+                    : line.hasPrefix("MAIL") ? "250 2.1.0 Ok\r\n"
+                    : line.hasPrefix("RCPT") ? "554 5.7.1 <support@helpdesk.test>: Relay access denied\r\n"
+                    : line.hasPrefix("QUIT") ? "221 Bye\r\n" : "250 Ok\r\n"
+                _ = FakeServer.send(fd, Array(reply.utf8))
+                if line.hasPrefix("QUIT") { return }
+            }
+        }
+        defer { server.stop() }
+        await #expect {
+            _ = try await sending(to: server.port).deliver(event(.opened), known: nil)
+        } throws: { error in
+            guard case .rejected(let text) = error as? TicketSinkError else { return false }
+            return text.contains("Relay access denied")
+        }
     }
 }
