@@ -106,6 +106,52 @@ struct IncidentGroupingTests {
         #expect(f.log("agent2.log").components(separatedBy: "event=ticket.resolved").count == 2)
     }
 
+    @Test func aPeerServerWhoseEveryEndpointFailsIsOneServerDownTicketForThePeer() async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-peer")
+        defer { try? dir.remove() }
+        let ca = try TestCA(directory: dir.appending("ca"))
+        let local = freeLoopbackAddress()
+        let peerAddress = freeLoopbackAddress()
+        let localNginx = try NginxServer(directory: dir.appending("local"), address: local, sites: [.init(domain: "local.test")])
+        let peer = try NginxServer(directory: dir.appending("peer"), address: peerAddress,
+                                   sites: [.init(domain: "peer.test", tls: try ca.issue(names: ["peer.test"], days: 90))])
+        defer { localNginx.shutdown(); peer.shutdown() }
+        try FileManager.default.createDirectory(atPath: dir.appending("local"), withIntermediateDirectories: true)
+        try localNginx.start()
+        try peer.start()
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        try """
+        { server: { name: "web01", address: "\(local)" }, state_dir: "state", tls: { ca_file: "\(ca.caFile)" },
+          peers: [{ name: "web02", address: "\(peerAddress)" }],
+          defaults: { interval: "1s", retry_interval: "500ms", timeout: "2s", failures: 3, recoveries: 2 } }
+        """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
+        try #"{ domain: "local.test", web: { url: "http://local.test/" } }"#
+            .write(toFile: dir.appending("checks/local.test.json5"), atomically: true, encoding: .utf8)
+        try #"{ domain: "peer.test", web: [{ url: "https://peer.test/", address: "\#(peerAddress)" }, { url: "http://peer.test/", address: "\#(peerAddress)" }] }"#
+            .write(toFile: dir.appending("checks/peer.test.json5"), atomically: true, encoding: .utf8)
+        let config = dir.appending("hostwatch.json5")
+        let binary = try HostwatchBinary()
+        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: dir.appending("agent.log"))
+        defer { agent.terminate() }
+        let log = { String(decoding: FileManager.default.contents(atPath: dir.appending("agent.log")) ?? Data(), as: UTF8.self) }
+        #expect(try await waitUntil(timeout: .seconds(10)) { log().contains("event=agent.started") })
+        try peer.stop()
+        var tickets: [Ticket] = []
+        #expect(try await waitUntil(timeout: .seconds(15)) {
+            tickets = try binary.tickets(config: config)
+            return tickets.first?.key == "server:web02"
+        }, "\(tickets.map(\.subject))\n\(log())")
+        #expect(tickets.count == 1)
+        #expect(tickets.first?.server == Ticket.Server(name: "web02", address: peerAddress))
+        #expect(tickets.first?.subject.hasPrefix("peer web02 (\(peerAddress)): server down") == true, "\(tickets.first?.subject ?? "")")
+        #expect(tickets.first?.domains == ["peer.test"])
+        try peer.start()
+        #expect(try await waitUntil(timeout: .seconds(15)) {
+            try binary.tickets(config: config).first?.status == .resolved
+        }, "\(log())")
+        #expect(try binary.tickets(config: config).count == 1, "the local server never failed")
+    }
+
     @Test func silencesHoldTicketsBackAndAcknowledgementIsRecorded() async throws {
         let f = try makeFixture("hostwatch-silence")
         defer { f.nginx.shutdown(); try? f.dir.remove() }

@@ -92,6 +92,22 @@ public struct AgentConfig: Sendable, Hashable {
             incidents = readIncidents(&i)
             i.finish()
         }
+        if let node = reader.take("peers") {
+            // Other servers this agent watches from outside (checks with their `address`).
+            let peers = reader.list(node, path: "peers") { item, itemPath -> (String, String)? in
+                guard var p = ConfigReader(item, path: itemPath, file: file, problems: problems) else { return nil }
+                defer { p.finish() }
+                let name = p.string("name", required: true)
+                let address = p.string("address", required: true)
+                if let address, !IPAddressText.isLiteral(address), let n = p.members.first(where: { $0.key == "address" })?.value {
+                    p.report(n, path: p.path(of: "address"), "\"\(address)\" is not an IP address")
+                    return nil
+                }
+                guard let name, let address else { return nil }
+                return (address.contains(":") ? "[\(address)]" : address, name)
+            } ?? []
+            incidents.peers = Dictionary(peers, uniquingKeysWith: { a, _ in a })
+        }
         var maintenance: [Silence] = []
         if let node = reader.take("maintenance") {
             maintenance = reader.list(node, path: "maintenance") { item, itemPath in

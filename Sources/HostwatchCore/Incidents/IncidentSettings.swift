@@ -14,6 +14,9 @@ public struct IncidentSettings: Sendable, Hashable {
     /// Reminders on unacknowledged critical tickets while still down.
     public var remindEvery: Duration = .seconds(4 * 3600)
     public var policy = IncidentPolicy()
+    /// Names of peer servers by address (`peers` in the agent file), for their server-down
+    /// tickets; a peer without a name is called by its address.
+    public var peers: [String: String] = [:]
 
     public init() {}
 }

@@ -63,7 +63,8 @@ public struct IncidentTracker: Sendable {
         enum Scope: Sendable, Codable, Hashable {
             case check(CheckID)
             case endpoint(String)
-            case server
+            /// Every endpoint of one server failing: this one (`server.address`) or a peer.
+            case server(host: String)
             case mass
         }
 
@@ -158,9 +159,11 @@ public struct IncidentTracker: Sendable {
             scope = .endpoint(endpoint)
             members = Set(subjects.filter { $0.value.endpoint == endpoint }.map(\.key))
         } else if key.hasPrefix("server:") {
-            scope = .server
-            // Every local endpoint becomes a child, all its checks down until they recover.
-            for endpoint in Set(subjects.values.filter(\.isLocal).compactMap(\.endpoint)).sorted() {
+            let name = String(key.dropFirst("server:".count))
+            let host = name == server.name ? localHost : (settings.peers.first { $0.value == name }?.key ?? name)
+            scope = .server(host: host)
+            // Every endpoint of that server becomes a child, all its checks down until they recover.
+            for endpoint in endpoints(of: host) {
                 let childKey = "endpoint:\(endpoint)"
                 adopt(openTicketKey: childKey, openedAt: openedAt)
                 state.incidents[childKey]?.ticketed = false
@@ -343,10 +346,18 @@ public struct IncidentTracker: Sendable {
         guard !active.isEmpty else { return false }
         let checks = incident.members.isEmpty ? incident.affected : incident.members
         switch incident.scope {
-        case .server:
+        case .server(let host) where host == localHost:
             return active.contains { $0.target == .server || $0.target == .all }
         case .mass:
             return active.contains { $0.target == .all }
+        case .server:
+            // A peer: silenced when every check on it is.
+            let checks = allChecks(of: incident)
+            guard !checks.isEmpty else { return false }
+            return checks.allSatisfy { check in
+                guard let s = subjects[check] else { return false }
+                return active.contains { $0.covers(domain: s.domain, endpoint: s.endpoint, isLocal: s.isLocal) }
+            }
         case .check, .endpoint:
             guard !checks.isEmpty else { return false }
             // An incident is silenced when every check in it is covered.
@@ -383,7 +394,7 @@ public struct IncidentTracker: Sendable {
         }
         state.incidents[key] = incident
         var actions: [IncidentAction] = []
-        if case .endpoint = scope, let formed = formServerDownIfAllEndpointsFail(at: now) {
+        if case .endpoint(let endpoint) = scope, let formed = formServerDownIfAllEndpointsFail(host: Self.host(of: endpoint), at: now) {
             return formed
         }
         if !isSilenced(incident, at: now) {
@@ -498,9 +509,9 @@ public struct IncidentTracker: Sendable {
     /// When every local endpoint (two or more) has a failing endpoint incident, one server-down
     /// incident absorbs them. The first endpoint ticket already open becomes its ticket; other
     /// open endpoint tickets are resolved as merged into it.
-    private mutating func formServerDownIfAllEndpointsFail(at now: Date) -> [IncidentAction]? {
-        let serverKey = "server:\(server.name)"
-        let local = Set(subjects.values.filter(\.isLocal).compactMap(\.endpoint))
+    private mutating func formServerDownIfAllEndpointsFail(host: String, at now: Date) -> [IncidentAction]? {
+        let serverKey = "server:\(serverName(host))"
+        let local = Set(endpoints(of: host))
         guard local.count >= 2 else { return nil }
         if var existing = state.incidents[serverKey] {
             // Already down: a newly failing endpoint joins it.
@@ -519,7 +530,7 @@ public struct IncidentTracker: Sendable {
         let keys = local.sorted().map { "endpoint:\($0)" }
         guard keys.allSatisfy({ state.incidents[$0].map { !$0.members.isEmpty && $0.parent == nil } ?? false }) else { return nil }
         let first = keys.compactMap { state.incidents[$0] }.min { $0.since < $1.since }!
-        var incident = Incident(key: serverKey, scope: .server, since: first.since)
+        var incident = Incident(key: serverKey, scope: .server(host: host), since: first.since)
         incident.children = keys
         incident.lastFailure = first.lastFailure
         incident.transcript = first.transcript
@@ -530,7 +541,7 @@ public struct IncidentTracker: Sendable {
         state.incidents[serverKey] = incident
         var actions: [IncidentAction] = []
         let ticketed = keys.filter { state.incidents[$0]?.ticketed == true }
-        let text = "every endpoint of \(server.name) fails: \(local.sorted().joined(separator: ", "))"
+        let text = "every endpoint of \(serverName(host)) fails: \(local.sorted().joined(separator: ", "))"
         if let carrier = ticketed.first {
             state.incidents[serverKey]?.ticketed = true
             let carrierOpened = state.incidents[carrier]?.openedAt ?? now
@@ -595,10 +606,11 @@ public struct IncidentTracker: Sendable {
             let named = domains.count <= 3 ? domains.joined(separator: ", ")
                 : domains.prefix(2).joined(separator: ", ") + " and \(domains.count - 2) more"
             return "\(what) on \(endpoint) (\(named)): \(down) of \(total) checks down — \(message)"
-        case .server:
-            let endpoints = Set(subjects.values.filter(\.isLocal).compactMap(\.endpoint)).count
+        case .server(let host):
+            let count = endpoints(of: host).count
             let domains = Set(allChecks(of: incident).compactMap { subjects[$0]?.domain }).count
-            return "\(server.name): server down — every endpoint failing (\(endpoints) endpoints, \(domains) domains)"
+            let who = host == localHost ? server.name : "peer \(serverName(host)) (\(host))"
+            return "\(who): server down — every endpoint failing (\(count) endpoints, \(domains) domains)"
         case .mass:
             return "\(server.name): mass outage — \(incident.children.count) incidents within \(DurationText.format(settings.stormWithin))"
         }
@@ -629,12 +641,53 @@ public struct IncidentTracker: Sendable {
 
     private func draft(for incident: Incident, at now: Date) -> TicketDraft {
         let c = content(of: incident)
-        let name = incident.scope == .mass || incident.scope == .server ? "transcript-first-failure.txt"
+        let isGroup: Bool
+        switch incident.scope {
+        case .mass, .server: isGroup = true
+        case .check, .endpoint: isGroup = false
+        }
+        let name = isGroup ? "transcript-first-failure.txt"
             : "transcript-\(incident.members.sorted().first.map { "\($0.target)-\($0.kind)\($0.index.map { "-\($0)" } ?? "")" } ?? "check").txt"
         return TicketDraft(key: c.key, severity: c.severity, category: c.category, cause: c.cause, subject: c.subject,
-                           server: server, accounts: c.accounts, domains: c.domains, checks: c.checks,
+                           server: ticketServer(of: incident), accounts: c.accounts, domains: c.domains, checks: c.checks,
                            since: incident.since, openedAt: now, steps: incident.attempts,
                            attachments: incident.transcript.isEmpty ? [] : [Ticket.Attachment(name: name, content: incident.transcript)])
+    }
+
+    // MARK: Servers and peers
+
+    /// This server's address as it appears in endpoints (`[v6]` in brackets).
+    var localHost: String { server.address.contains(":") ? "[\(server.address)]" : server.address }
+
+    /// The host part of `ADDRESS:PORT/PROTOCOL`.
+    static func host(of endpoint: String) -> String {
+        let target = endpoint.split(separator: "/").first.map(String.init) ?? endpoint
+        guard let colon = target.lastIndex(of: ":") else { return target }
+        return String(target[..<colon])
+    }
+
+    /// Every endpoint checked on one host.
+    func endpoints(of host: String) -> [String] {
+        Set(subjects.values.compactMap(\.endpoint).filter { Self.host(of: $0) == host }).sorted()
+    }
+
+    /// This server's name, a peer's configured name, or the peer's address.
+    func serverName(_ host: String) -> String {
+        host == localHost ? server.name : (settings.peers[host] ?? host)
+    }
+
+    /// The server a ticket is about: this one, or the peer its checks reach.
+    func ticketServer(of incident: Incident) -> Ticket.Server {
+        let host: String?
+        switch incident.scope {
+        case .server(let h): host = h
+        case .endpoint(let e): host = Self.host(of: e)
+        case .check(let c): host = subjects[c]?.endpoint.map(Self.host(of:))
+        case .mass: host = nil
+        }
+        guard let host, host != localHost else { return server }
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        return Ticket.Server(name: serverName(host), address: bare)
     }
 
     static func describe(_ category: Category) -> String {

@@ -207,6 +207,30 @@ import Testing
         #expect(Self.updates(back).allSatisfy { $0.content == nil || $0.content?.domains == ["a.test", "b.test"] })
     }
 
+    @Test func aPeerWhoseEveryEndpointFailsIsOneServerDownTicketForThatPeer() throws {
+        var settings = IncidentSettings()
+        settings.kOfN = nil
+        settings.peers = ["198.51.100.20": "web02"]
+        var t = IncidentTracker(server: server, settings: settings)
+        let timing = CheckTiming(failures: 3, recoveries: 2)
+        let a = CheckID(target: "a.test", kind: "web"), b = CheckID(target: "a.test", kind: "web", index: 1)
+        t.register(a, subject: .init(domain: "a.test", account: .init(name: "A", plan: .free), timing: timing,
+                                     endpoint: "198.51.100.20:443/https", isLocal: false))
+        t.register(b, subject: .init(domain: "a.test", account: .init(name: "A", plan: .free), timing: timing,
+                                     endpoint: "198.51.100.20:80/http", isLocal: false))
+        // A local site keeps this server's own endpoints healthy.
+        t.register(Self.web("local.test"), subject: .init(domain: "local.test", account: .init(name: "L", plan: .free), timing: timing,
+                                                          endpoint: Self.https, isLocal: true))
+        let refused443 = CheckFailure(kind: .unreachable, category: .siteOffline, message: "HTTP: connect to 198.51.100.20:443 refused")
+        let first = rounds(&t, [a], refused443, count: 3, start: 0)
+        let draft = try #require(Self.opens(first).first)
+        #expect(draft.server == Ticket.Server(name: "web02", address: "198.51.100.20"))
+        let second = rounds(&t, [b], refused443, count: 3, start: 0)
+        let rekey = try #require(Self.updates(second).first { $0.content?.key == "server:web02" })
+        #expect(rekey.content?.subject.hasPrefix("peer web02 (198.51.100.20): server down — every endpoint failing (2 endpoints, 1 domains)") == true)
+        #expect(Self.resolves(rounds(&t, [a, b], nil, count: 2, start: 10)) == ["server:web02"])
+    }
+
     @Test func aCheckWhoseFailureChangesCauseMovesToTheNewIncident() {
         var t = tracker(["a.test", "b.test"])
         let a = Self.web("a.test")
