@@ -19,7 +19,9 @@ enum RunCommand {
             return 1
         }
         let loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
-        let checks = CheckFactory(agent: config.agent, http: CurlHTTPTransport(loop: loop)).build(config.domains)
+        let dnsLoop = DNSSocketLoop(maxInFlight: config.agent.limits.inFlight)
+        let checks = CheckFactory(agent: config.agent, http: CurlHTTPTransport(loop: loop), dns: SocketDNSTransport(loop: dnsLoop),
+                                  disk: LocalDiskTransport()).build(config.domains, disks: true)
         let server = Ticket.Server(name: config.agent.server.name, address: config.agent.server.address)
         let scheduler = Scheduler(server: server, store: store, logger: logger)
         do {
@@ -40,6 +42,7 @@ enum RunCommand {
             work.cancel()
             // Transfers in flight end at once instead of running to their timeouts.
             loop.shutdown()
+            dnsLoop.shutdown()
         }
         await work.value
         signals.cancel()

@@ -32,9 +32,11 @@ public struct AgentConfig: Sendable, Hashable {
     public var caFile: String?
     public var defaults = Defaults()
     public var limits = Limits()
+    /// Filesystems of this server to check (`disks`).
+    public var disks: [DiskCheck.Configuration] = []
 
     /// Sections of DESIGN.md §8 this build reads but does not act on yet.
-    static let reservedSections = ["disks", "incidents", "maintenance", "evidence", "tickets", "oncall", "heartbeat", "metrics"]
+    static let reservedSections = ["incidents", "maintenance", "evidence", "tickets", "oncall", "heartbeat", "metrics"]
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
     /// one (relative paths resolve against the config file's folder). Nil when there were errors.
@@ -72,13 +74,23 @@ public struct AgentConfig: Sendable, Hashable {
             limits.evidenceBytes = l.size("evidence_bytes") ?? limits.evidenceBytes
             l.finish()
         }
+        var disks: [DiskCheck.Configuration] = []
+        for (d, _) in reader.objects("disks") {
+            var d = d
+            guard let disk = DiskCheck.Configuration.read(&d, defaults: defaults) else { continue }
+            if disks.contains(where: { DiskCheck.normalized($0.mount) == DiskCheck.normalized(disk.mount) }) {
+                d.reportHere("\"\(disk.mount)\" is listed twice")
+                continue
+            }
+            disks.append(disk)
+        }
         for section in reservedSections {
             reader.reserve(section, notice: "\"\(section)\" is accepted but not acted on by this build yet")
         }
         reader.finish()
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
-                           caFile: caFile.map(resolve), defaults: defaults, limits: limits)
+                           caFile: caFile.map(resolve), defaults: defaults, limits: limits, disks: disks)
     }
 
     /// The `checks` folder as written, from a root object that may hold errors elsewhere.

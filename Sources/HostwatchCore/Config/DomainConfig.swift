@@ -7,7 +7,9 @@ public struct DomainConfig: Sendable, Hashable {
     /// The file it came from, for messages.
     public var file: String
 
-    static let reservedChecks = ["smtp", "imap", "pop3", "mail_roundtrip", "dns"]
+    static let reservedChecks = ["smtp", "imap", "pop3", "mail_roundtrip"]
+    /// Keys whose checks expect the domain's services on this server (`points_here` defaults on).
+    static let serviceChecks = ["web", "smtp", "imap", "pop3", "mail_roundtrip"]
 
     /// Reads a domain file's root object, with the agent's defaults. Nil when there were errors.
     public static func read(_ root: JSON5Node, file: String, defaults: AgentConfig.Defaults,
@@ -30,6 +32,12 @@ public struct DomainConfig: Sendable, Hashable {
                 checks.append(.web(configuration, index: index))
             }
         }
+        if var dns = reader.object("dns") {
+            let pointsHere = serviceChecks.contains { reader.has($0) }
+            if let configuration = DNSCheck.Configuration.read(&dns, defaults: defaults, pointsHereDefault: pointsHere) {
+                checks.append(.dns(configuration))
+            }
+        }
         for key in reservedChecks {
             reader.reserve(key, notice: "\"\(key)\" checks are accepted but not run by this build yet")
         }
@@ -42,23 +50,27 @@ public struct DomainConfig: Sendable, Hashable {
 /// A configured check, chosen by its key in the domain file.
 public enum CheckSpec: Sendable, Hashable {
     case web(HTTPCheck.Configuration, index: Int?)
+    case dns(DNSCheck.Configuration)
 
     /// The check kind as written in config.
     public var kind: String {
         switch self {
         case .web: "web"
+        case .dns: "dns"
         }
     }
 
     public var index: Int? {
         switch self {
         case .web(_, let index): index
+        case .dns: nil
         }
     }
 
     public var timing: CheckTiming {
         switch self {
         case .web(let c, _): c.timing
+        case .dns(let c): c.timing
         }
     }
 }
