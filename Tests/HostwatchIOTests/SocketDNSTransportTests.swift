@@ -164,6 +164,41 @@ import Testing
         #expect(server.counts.udp == 300)
     }
 
+    /// A server that drops a third of the queries and truncates another third (nsd's rate
+    /// limiting does both): every query ends, answered over UDP or TCP or timed out, and the
+    /// queue behind the few slots never stalls.
+    @Test func aLossyServerNeverStallsTheQueue() async throws {
+        let counter = QueryCounter()
+        let server = try FakeDNSServer(
+            udp: { q in
+                let n = counter.next()
+                switch n % 3 {
+                case 0: return []
+                case 1: return [FakeDNSServer.reply(to: q) { $0.flags.truncated = true }]
+                default: return [self.answerA(q)]
+                }
+            },
+            tcp: { q in
+                let reply = self.answerA(q)
+                return [UInt8(reply.count >> 8), UInt8(reply.count & 0xff)] + reply
+            })
+        defer { server.stop() }
+        let transport = SocketDNSTransport(loop: DNSSocketLoop(maxInFlight: 16))
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<240 {
+                group.addTask {
+                    let exchange = await transport.query(self.query(server.server, timeout: .milliseconds(100)))
+                    if exchange.reply != nil { return exchange.usedTCP ? "tcp" : "udp" }
+                    return exchange.error?.kind == .timeout ? "timeout" : "other: \(exchange.error?.detail ?? "")"
+                }
+            }
+            var counts: [String: Int] = [:]
+            for await outcome in group { counts[outcome, default: 0] += 1 }
+            return counts
+        }
+        #expect(outcomes == ["udp": 80, "tcp": 80, "timeout": 80])
+    }
+
     @Test func shuttingDownEndsWaitingQueries() async throws {
         let loop = DNSSocketLoop(maxInFlight: 1)
         let silent = try FakeDNSServer(udp: { _ in [] })
@@ -179,4 +214,11 @@ import Testing
         #expect(a.error?.detail == "hostwatch is stopping")
         #expect(b.error?.detail == "hostwatch is stopping")
     }
+}
+
+/// Numbers the queries a fake server sees, across its threads.
+final class QueryCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func next() -> Int { lock.withLock { count += 1; return count } }
 }

@@ -32,7 +32,8 @@ public final class DNSSocketLoop: @unchecked Sendable {
         var queued: [Job] = []
         var head = 0
         var stopping = false
-        /// True while the loop thread waits in `poll` with nothing queued: a submitter must wake it.
+        /// True while the loop thread waits in `poll` with a free slot and nothing queued: a
+        /// submitter must wake it.
         var sleeping = false
     }
 
@@ -103,9 +104,8 @@ public final class DNSSocketLoop: @unchecked Sendable {
 
     fileprivate var wakeDescriptor: Int32 { wakeRead }
 
-    /// Takes up to `count` queued jobs; with `maySleep`, marks the loop as sleeping when none is
-    /// left, so the next submitter writes to the pipe.
-    fileprivate func take(max count: Int, maySleep: Bool) -> (jobs: [Job], stopping: Bool) {
+    /// Takes up to `count` queued jobs.
+    fileprivate func take(max count: Int) -> (jobs: [Job], stopping: Bool) {
         state.withLock { state in
             let end = min(state.queued.count, state.head + max(0, count))
             let taken = Array(state.queued[state.head..<end])
@@ -117,9 +117,21 @@ public final class DNSSocketLoop: @unchecked Sendable {
                 state.queued.removeFirst(state.head)
                 state.head = 0
             }
-            // Sleep only when nothing is left that a free slot could take.
-            state.sleeping = maySleep && taken.count < count && state.queued.isEmpty
             return (taken, state.stopping)
+        }
+    }
+
+    fileprivate var hasQueued: Bool {
+        state.withLock { $0.head < $0.queued.count || $0.stopping }
+    }
+
+    /// Marks the loop as about to block, so the next submitter writes to the pipe; false (and
+    /// not marked) when something is queued already, so the loop must not block.
+    fileprivate func prepareToSleep() -> Bool {
+        state.withLock { state in
+            let idle = state.head == state.queued.count && !state.stopping
+            state.sleeping = idle
+            return idle
         }
     }
 
@@ -239,16 +251,16 @@ private final class DNSLoopThread: @unchecked Sendable {
     }
 
     func run() {
-        var stopping = false
-        while !stopping {
-            let free = owner.maxInFlight - active.count
-            let (jobs, stop) = owner.take(max: free, maySleep: true)
-            stopping = stop
+        while true {
+            let (jobs, stopping) = owner.take(max: owner.maxInFlight - active.count)
             if stopping { break }
             let now = clock.now
             for job in jobs { begin(job, now: now) }
             expire(now: clock.now)
             compact()
+            // A free slot and queued work need no wait (a query that failed at once, such as
+            // one refused by `connect`, freed its slot already): loop again at once.
+            if active.count < owner.maxInFlight, owner.hasQueued { continue }
             waitAndHandle()
             compact()
         }
@@ -312,6 +324,10 @@ private final class DNSLoopThread: @unchecked Sendable {
             // Round up, so a deadline is never polled for as "0 ms left" in a busy loop.
             timeout = Int32(clamping: max(0, ms + 1))
         }
+        // With a free slot, a submission must be able to wake us: block only if nothing is
+        // queued at the moment we say we sleep. When every slot is taken, new work waits for a
+        // slot anyway, so nobody needs to wake us.
+        if active.count < owner.maxInFlight, !owner.prepareToSleep() { timeout = 0 }
         pollSet.removeAll(keepingCapacity: true)
         pollSet.append(pollfd(fd: owner.wakeDescriptor, events: Int16(POLLIN), revents: 0))
         for entry in active {
@@ -357,7 +373,8 @@ private final class DNSLoopThread: @unchecked Sendable {
     // MARK: UDP
 
     func readUDP(_ entry: Active) {
-        while !entry.done {
+        // Until done, or until a truncated reply moved the query to TCP.
+        while !entry.done, case .udp = entry.phase {
             let n = buffer.withUnsafeMutableBytes { recv(entry.fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }

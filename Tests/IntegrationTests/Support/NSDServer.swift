@@ -6,6 +6,9 @@ import HostwatchCore
 /// (port 53) and optionally on `::1` at a port of its own, in the foreground under
 /// `ChildProcess`, with its config, zone files, pid file, xfrd state and log in one directory.
 ///
+/// Response rate limiting is off: Debian's nsd drops (or truncates) answers past 200 a second
+/// for one source network, and every test query comes from 127.0.0.0/24.
+///
 /// `stop()` makes every query fail at once (ICMP port unreachable); `start()` again serves the
 /// same zones. Tests call `shutdown()` in a `defer`; `deinit` does the same as a backstop.
 final class NSDServer: @unchecked Sendable {
@@ -109,6 +112,7 @@ final class NSDServer: @unchecked Sendable {
           server-count: 1
           verbosity: 1
           hide-version: yes
+          rrl-ratelimit: 0
           do-ip6: \(ipv6Port == nil ? "no" : "yes")
         remote-control:
           control-enable: no
