@@ -24,7 +24,7 @@ enum Commands {
 
     static let help: [String: String] = [
         "run": "usage: hostwatch run [--config PATH]\n  Runs the agent in the foreground: checks every domain on its interval, opens a\n  ticket after `failures` consecutive failures and resolves it after `recoveries`\n  successes. SIGTERM and SIGINT stop it cleanly (exit 0).",
-        "check": "usage: hostwatch check [DOMAIN...] [--json] [--config PATH]\n  Runs the selected domains' checks once now (all when none is named) and prints each\n  result. No debounce; writes nothing.\n  exit: 0 ok, 1 warning, 2 critical, 3 unknown or config error (Nagios convention).",
+        "check": "usage: hostwatch check [DOMAIN...] [--json] [--config PATH]\n  Runs the selected domains' checks once now (all, and the disks, when none is named)\n  and prints each result. No debounce; writes nothing.\n  exit: 0 ok, 1 warning, 2 critical, 3 unknown or config error (Nagios convention).",
         "validate": "usage: hostwatch validate [--json] [--config PATH]\n  Checks the agent file and every domain file without touching the network.\n  Prints one FILE:LINE:COLUMN: key.path: message line per error (all of them).\n  exit: 0 valid, 1 invalid.",
         "tickets": "usage: hostwatch tickets [list] [--all] [--json] [--status open|acknowledged|resolved]\n                        [--severity warning|critical] [--domain D] [--account TEXT] [--since 24h|RFC3339]\n       hostwatch tickets show ID [--json]\n  Lists open tickets (every ticket with --all or --status), or shows one in full.\n  exit: 0; `show` exits 1 for an unknown id.",
     ]

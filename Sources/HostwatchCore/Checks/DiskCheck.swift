@@ -148,6 +148,12 @@ public struct DiskCheck: Check {
         return observation
     }
 
+    /// A projection to the minute (to the second under two minutes): `42m`, `1d3h12m`, `95s`.
+    static func approximately(_ duration: Duration) -> String {
+        let seconds = duration.wholeSeconds
+        return DurationText.format(.seconds(seconds < 120 ? seconds : (seconds + 30) / 60 * 60))
+    }
+
     /// `/var/www/` → `/var/www`; the root stays `/`.
     static func normalized(_ path: String) -> String {
         var path = path
@@ -178,10 +184,10 @@ public struct DiskCheck: Check {
             }
         }
         if let projection {
-            var line = "growth: \(projection.samples) samples over \(DurationText.format(projection.span)): "
+            var line = "growth: \(projection.samples) samples over \(approximately(projection.span)): "
             line += projection.bytesPerSecond > 0 ? "\(ByteCountText.rate(bytesPerSecond: projection.bytesPerSecond)) used"
                 : "\(ByteCountText.rate(bytesPerSecond: -projection.bytesPerSecond)) freed"
-            if let full = projection.timeToFull { line += "; full in about \(DurationText.format(full))" }
+            if let full = projection.timeToFull { line += "; full in about \(approximately(full))" }
             transcript.append(.note, line)
         } else if reading.stats != nil {
             transcript.append(.note, "growth: not enough samples yet (needs \(DiskGrowth.minimumSamples) over \(DurationText.format(configuration.minimumGrowthSpan)))")
@@ -256,8 +262,8 @@ public struct DiskCheck: Check {
             for (severity, limits) in [(Severity.critical, configuration.critical), (.warning, configuration.warning)] {
                 if let within = limits.fullWithin, full <= within {
                     findings.append(Finding(severity: severity, kind: .thresholdBreached,
-                                            text: "\(mount) will be full in about \(DurationText.format(full)) at the rate of the last "
-                                                + "\(DurationText.format(projection.span)) (\(ByteCountText.rate(bytesPerSecond: projection.bytesPerSecond)); "
+                                            text: "\(mount) will be full in about \(approximately(full)) at the rate of the last "
+                                                + "\(approximately(projection.span)) (\(ByteCountText.rate(bytesPerSecond: projection.bytesPerSecond)); "
                                                 + "\(severity.rawValue) within \(DurationText.format(within)))", wantsEvidence: .bySpace))
                     break
                 }
@@ -270,7 +276,7 @@ public struct DiskCheck: Check {
         guard let stats else { return mount }
         var text = "\(mount): \(ByteCountText.percent(stats.usedPercent)) used, \(ByteCountText.format(stats.availableBytes)) free"
         if let inodes = stats.inodesUsedPercent { text += ", inodes \(ByteCountText.percent(inodes)) used" }
-        if let full = projection?.timeToFull { text += ", full in about \(DurationText.format(full)) at the current rate" }
+        if let full = projection?.timeToFull { text += ", full in about \(approximately(full)) at the current rate" }
         return text
     }
 

@@ -155,6 +155,11 @@ import Testing
         #expect(text.contains("walked in 5s; time budget ran out: sizes are at least these):\n*   1.0 MiB\t900000 inodes\t/srv/sessions\n"))
     }
 
+    @Test(arguments: [(95, "1m35s"), (2533, "42m"), (2555, "43m"), (97_250, "1d3h1m")] as [(Int64, String)])
+    func projectionsReadToTheMinute(seconds: Int64, text: String) {
+        #expect(DiskCheck.approximately(.seconds(seconds)) == text)
+    }
+
     @Test func aReadOnlyFilesystemAloneWalksNothing() async {
         let stub = StubDiskTransport(Self.stats(readOnly: true))
         _ = await check(stub).run(now: t0)
