@@ -88,7 +88,7 @@ import Testing
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: "\(root)/many", withIntermediateDirectories: true)
-        for i in 0..<600 { FileManager.default.createFile(atPath: "\(root)/many/\(i)", contents: nil) }
+        for i in 0..<600 { #expect(FileManager.default.createFile(atPath: "\(root)/many/\(i)", contents: nil)) }
         let report = await LocalDiskTransport().largestDirectories(under: root, budget: .zero)
         #expect(!report.complete)
         #expect((report.entries.first?.inodes ?? 0) < 601)

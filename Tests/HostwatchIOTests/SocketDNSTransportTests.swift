@@ -76,7 +76,8 @@ import Testing
         #expect(exchange.error?.kind == .timeout)
         #expect(exchange.error?.detail == "no reply within 150ms; ignored 1 reply that did not match")
         #expect(elapsed >= .milliseconds(150))
-        #expect(elapsed < .seconds(2))
+        // Generous: with the whole suite running on two cores the awaiting task resumes late.
+        #expect(elapsed < .seconds(10))
     }
 
     @Test func aTruncatedReplyIsAskedAgainOverTCP() async throws {
@@ -139,10 +140,11 @@ import Testing
         let port = FakeDNSServer.localPort(probe, ipv6: false)
         close(probe)
         let started = ContinuousClock.now
-        let exchange = await transport.query(query(DNSServer(address: "127.0.0.1", port: Int(port)), timeout: .seconds(5)))
+        let exchange = await transport.query(query(DNSServer(address: "127.0.0.1", port: Int(port)), timeout: .seconds(30)))
         #expect(exchange.error?.kind == .refused)
         #expect(exchange.error?.detail == "port unreachable: nothing listens on 127.0.0.1:\(port) (UDP)")
-        #expect(started.duration(to: .now) < .seconds(2))
+        #expect(started.duration(to: .now) < .seconds(10))
+        #expect(exchange.duration < .seconds(10))
     }
 
     @Test func aNameInsteadOfAnAddressIsNeverResolved() async {
