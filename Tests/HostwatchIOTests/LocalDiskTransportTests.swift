@@ -33,6 +33,36 @@ import Testing
         #expect(reading.error?.detail == "no such file or directory")
     }
 
+    /// A measurement that blocks in the kernel (here: opening a FIFO with no writer, standing in
+    /// for `statvfs` on a dead NFS server) ends at the timeout, and the next one is refused at
+    /// once instead of blocking another thread.
+    @Test func aHungFilesystemTimesOutAndIsNotAskedAgainWhileHung() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/mountinfo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let transport = LocalDiskTransport(mountInfoPath: fifo)
+        let first = await transport.measure(path: "/", timeout: .milliseconds(200))
+        #expect(first.error?.kind == .timeout)
+        #expect(first.error?.detail == "statvfs did not return within 200ms: the filesystem hangs (a dead network server?)")
+        let second = await transport.measure(path: "/", timeout: .seconds(30))
+        #expect(second.error?.kind == .timeout)
+        #expect(second.error?.detail == "an earlier statvfs(/) has still not returned: the filesystem hangs (a dead network server?)")
+        // Unblock the worker (a writer opens and closes the FIFO: an empty mount table), then put
+        // a real mount table in its place: once the worker is done, measuring works again.
+        let writer = open(fifo, O_WRONLY)
+        close(writer)
+        try FileManager.default.removeItem(atPath: fifo)
+        try "27 1 253:0 / / rw,relatime - ext4 /dev/vda rw\n".write(toFile: fifo, atomically: true, encoding: .utf8)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        var third = await transport.measure(path: "/", timeout: .seconds(5))
+        while third.stats == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            third = await transport.measure(path: "/", timeout: .seconds(5))
+        }
+        #expect(third.stats?.mountPoint == "/", "\(third.error?.detail ?? "")")
+    }
+
     /// The read-only decision comes from the superblock options, whatever the mount options say
     /// (a sandbox makes every mount read-only), and escaped paths are decoded.
     @Test(arguments: [("rw", "ro", true, false), ("ro", "rw", false, true), ("ro", "ro", true, true), ("rw", "rw", false, false)])
