@@ -2,26 +2,6 @@ import Foundation
 import HostwatchCore
 import Testing
 
-/// One result of `hostwatch check --json`.
-struct CheckResult: Decodable {
-    var check: String
-    var status: String
-    var severity: String?
-    var category: String?
-    var summary: String
-    var endpoint: String?
-    var transcript: String
-}
-
-extension HostwatchBinary {
-    /// Runs `hostwatch check --json`, returning the exit status and the results by check name.
-    func check(config: String, _ domains: [String] = []) throws -> (status: Int32, results: [String: CheckResult], stderr: String) {
-        let out = try run(["check", "--json", "--config", config] + domains)
-        let list = (try? JSONDecoder().decode([CheckResult].self, from: Data(out.stdout.utf8))) ?? []
-        return (out.status, Dictionary(list.map { ($0.check, $0) }, uniquingKeysWith: { a, _ in a }), out.stdout + out.stderr)
-    }
-}
-
 /// The dns check against real nsd instances on loopback addresses: the checks pass on healthy
 /// zones (over UDP, TCP after a truncated reply, IPv4 and IPv6), a secondary with another serial
 /// fails consistency, and stopping nameservers fails at the right severity.
