@@ -15,9 +15,9 @@ struct DNSAndDiskTicketTests {
         let ns1 = try NSDServer(directory: dir.path, address: a1, zones: [zone])
         let ns2 = try NSDServer(directory: dir.path, address: a2, zones: [zone])
         defer { ns1.shutdown(); ns2.shutdown() }
-        try ns1.start()
-        try ns2.start()
-        let tmpfs = try Tmpfs(at: dir.appending("srv"), sizeMiB: 16)
+        try await blocking { try ns1.start() }
+        try await blocking { try ns2.start() }
+        let tmpfs = try await blocking { try Tmpfs(at: dir.appending("srv"), sizeMiB: 16) }
         defer { tmpfs.unmount() }
 
         try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
@@ -33,7 +33,7 @@ struct DNSAndDiskTicketTests {
         """.write(toFile: dir.appending("checks/site.test.json5"), atomically: true, encoding: .utf8)
         let config = dir.appending("hostwatch.json5")
         let binary = try HostwatchBinary()
-        let validation = try binary.run(["validate", "--config", config])
+        let validation = try await blocking { try binary.run(["validate", "--config", config]) }
         #expect(validation.status == 0, "\(validation.stdout)\(validation.stderr)")
 
         let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: dir.appending("agent.log"))
@@ -41,12 +41,12 @@ struct DNSAndDiskTicketTests {
         let log = { String(decoding: FileManager.default.contents(atPath: dir.appending("agent.log")) ?? Data(), as: UTF8.self) }
         #expect(try await waitUntil(timeout: .seconds(10)) { log().contains("event=agent.started") && log().contains("checks=2") }, "\(log())")
 
-        try ns1.stop()
-        try ns2.stop()
-        try tmpfs.write("www/big.bin", bytes: 15 << 20)
+        try await blocking { try ns1.stop() }
+        try await blocking { try ns2.stop() }
+        try await blocking { try tmpfs.write("www/big.bin", bytes: 15 << 20) }
         var tickets: [Ticket] = []
         let opened = try await waitUntil(timeout: .seconds(15)) {
-            tickets = try binary.tickets(config: config)
+            tickets = try await blocking { try binary.tickets(config: config) }
             return tickets.count == 2
         }
         #expect(opened, "\(tickets.map(\.subject)); log:\n\(log())")
@@ -66,11 +66,11 @@ struct DNSAndDiskTicketTests {
         #expect(disk.attachments.first?.content.contains("largest directories under \(tmpfs.path)") == true)
         #expect(disk.attachments.first?.content.contains("\t\(tmpfs.path)/www\n") == true)
 
-        try ns1.start()
-        try ns2.start()
-        try tmpfs.remove("www")
+        try await blocking { try ns1.start() }
+        try await blocking { try ns2.start() }
+        try await blocking { try tmpfs.remove("www") }
         #expect(try await waitUntil(timeout: .seconds(15)) {
-            tickets = try binary.tickets(config: config)
+            tickets = try await blocking { try binary.tickets(config: config) }
             return tickets.count == 2 && tickets.allSatisfy { $0.status == .resolved }
         }, "\(tickets.map { "\($0.subject): \($0.status)" }); log:\n\(log())")
         #expect(agent.terminate() == 0)

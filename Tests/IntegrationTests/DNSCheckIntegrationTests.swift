@@ -34,7 +34,7 @@ struct DNSCheckIntegrationTests {
         return dir.appending("hostwatch.json5")
     }
 
-    @Test func healthyNameserversPassAndStoppingThemFailsAtTheRightSeverity() throws {
+    @Test func healthyNameserversPassAndStoppingThemFailsAtTheRightSeverity() async throws {
         let dir = try TempDirectory(prefix: "hostwatch-dns")
         defer { try? dir.remove() }
         let here = "127.0.0.1"
@@ -43,15 +43,15 @@ struct DNSCheckIntegrationTests {
         let primary = try NSDServer(directory: dir.path, address: a1, ipv6Port: v6, zones: [Self.zone(serial: 2024010101, address: here)])
         let secondary = try NSDServer(directory: dir.path, address: a2, zones: [Self.zone(serial: 2024010101, address: here)])
         defer { primary.shutdown(); secondary.shutdown() }
-        try primary.start()
-        try secondary.start()
+        try await blocking { try primary.start() }
+        try await blocking { try secondary.start() }
         let config = try writeConfig(in: dir, serverAddress: here, nameservers: """
             { name: "ns1.site.test", address: "\(a1)" }, { name: "ns2.site.test", address: "\(a2)" },
             { name: "ns3.site.test", address: "::1", port: \(v6) }
             """)
         let binary = try HostwatchBinary()
 
-        let healthy = try binary.check(config: config)
+        let healthy = try await blocking { try binary.check(config: config) }
         #expect(healthy.status == 0, "\(healthy.stderr)")
         let ok = try #require(healthy.results["site.test/dns"], "\(healthy.stderr)")
         #expect(ok.status == "ok")
@@ -62,8 +62,8 @@ struct DNSCheckIntegrationTests {
         #expect(ok.transcript.contains("< site.test. 300 IN TXT \"v=spf1 a mx -all\""))
         #expect(ok.transcript.contains("bytes over tcp in "))
 
-        try secondary.stop()
-        let one = try binary.check(config: config)
+        try await blocking { try secondary.stop() }
+        let one = try await blocking { try binary.check(config: config) }
         #expect(one.status == 1, "\(one.stderr)")
         let warning = try #require(one.results["site.test/dns"])
         #expect(warning.severity == "warning")
@@ -71,44 +71,44 @@ struct DNSCheckIntegrationTests {
         #expect(warning.summary.hasPrefix("DNS: 1 of 3 nameservers of site.test. fail: ns2.site.test. (\(a2)): site.test. SOA: port unreachable"))
         #expect(warning.endpoint == "\(a2):53/dns")
 
-        try primary.stop()
-        let all = try binary.check(config: config)
+        try await blocking { try primary.stop() }
+        let all = try await blocking { try binary.check(config: config) }
         #expect(all.status == 2, "\(all.stderr)")
         let critical = try #require(all.results["site.test/dns"])
         #expect(critical.severity == "critical")
         #expect(critical.summary.hasPrefix("DNS: site.test. every nameserver fails: ns1.site.test. (\(a1)): site.test. SOA: port unreachable"))
     }
 
-    @Test func aSecondaryWithAnotherSerialFailsConsistency() throws {
+    @Test func aSecondaryWithAnotherSerialFailsConsistency() async throws {
         let dir = try TempDirectory(prefix: "hostwatch-dns")
         defer { try? dir.remove() }
         let a1 = freeLoopbackAddress(ports: [53]), a2 = freeLoopbackAddress(ports: [53])
         let primary = try NSDServer(directory: dir.path, address: a1, zones: [Self.zone(serial: 2024010102, address: "127.0.0.1", ns: ["ns1", "ns2"])])
         let secondary = try NSDServer(directory: dir.path, address: a2, zones: [Self.zone(serial: 2024010101, address: "127.0.0.1", ns: ["ns1", "ns2"])])
         defer { primary.shutdown(); secondary.shutdown() }
-        try primary.start()
-        try secondary.start()
+        try await blocking { try primary.start() }
+        try await blocking { try secondary.start() }
         let config = try writeConfig(in: dir, serverAddress: "127.0.0.1", nameservers: """
             { name: "ns1.site.test", address: "\(a1)" }, { name: "ns2.site.test", address: "\(a2)" }
             """)
-        let result = try HostwatchBinary().check(config: config)
+        let result = try await blocking { try HostwatchBinary().check(config: config) }
         #expect(result.status == 1, "\(result.stderr)")
         let dns = try #require(result.results["site.test/dns"])
         #expect(dns.severity == "warning")
         #expect(dns.summary == "DNS: SOA serials of site.test. differ: ns1.site.test. (\(a1)) has 2024010102, ns2.site.test. (\(a2)) has 2024010101")
     }
 
-    @Test func aZonePointingElsewhereAndAStaleNSSetAreWarnings() throws {
+    @Test func aZonePointingElsewhereAndAStaleNSSetAreWarnings() async throws {
         let dir = try TempDirectory(prefix: "hostwatch-dns")
         defer { try? dir.remove() }
         let a1 = freeLoopbackAddress(ports: [53])
         // The customer moved: the zone sends visitors to another (documentation) address.
         let moved = try NSDServer(directory: dir.path, address: a1, zones: [Self.zone(serial: 7, address: "192.0.2.7", ns: ["ns1", "ns9"])])
         defer { moved.shutdown() }
-        try moved.start()
+        try await blocking { try moved.start() }
         let config = try writeConfig(in: dir, serverAddress: "127.0.0.1",
                                      nameservers: #"{ name: "ns1.site.test", address: "\#(a1)" }"#, expect: #"MX: ["10 mail.site.test."]"#)
-        let result = try HostwatchBinary().check(config: config)
+        let result = try await blocking { try HostwatchBinary().check(config: config) }
         #expect(result.status == 1, "\(result.stderr)")
         let dns = try #require(result.results["site.test/dns"])
         #expect(dns.severity == "warning")

@@ -21,25 +21,25 @@ struct DiskCheckIntegrationTests {
         return dir.appending("hostwatch.json5")
     }
 
-    @Test func fillingPastThresholdsRunningOutOfInodesAndARemountReadOnly() throws {
+    @Test func fillingPastThresholdsRunningOutOfInodesAndARemountReadOnly() async throws {
         let dir = try TempDirectory(prefix: "hostwatch-disk")
         defer { try? dir.remove() }
-        let tmpfs = try Tmpfs(at: dir.appending("srv"), sizeMiB: 16, inodes: 400)
+        let tmpfs = try await blocking { try Tmpfs(at: dir.appending("srv"), sizeMiB: 16, inodes: 400) }
         defer { tmpfs.unmount() }
         // Another filesystem mounted inside: its contents must not be counted.
-        let inner = try Tmpfs(at: tmpfs.path + "/backup", sizeMiB: 64)
+        let inner = try await blocking { try Tmpfs(at: tmpfs.path + "/backup", sizeMiB: 64) }
         defer { inner.unmount() }
-        try inner.write("archive.tar", bytes: 20 << 20)
+        try await blocking { try inner.write("archive.tar", bytes: 20 << 20) }
         let config = try writeConfig(in: dir, disks: [tmpfs.path])
         let binary = try HostwatchBinary()
         let id = "disk-test/disk[0]"
 
-        let empty = try binary.check(config: config)
+        let empty = try await blocking { try binary.check(config: config) }
         #expect(empty.status == 0, "\(empty.stderr)")
         #expect(empty.results[id]?.summary.hasPrefix("\(tmpfs.path): 0.0% used, 16.0 MiB free, inodes ") == true, "\(empty.stderr)")
 
-        try tmpfs.write("www/site/big.bin", bytes: 10 << 20)
-        let warning = try binary.check(config: config)
+        try await blocking { try tmpfs.write("www/site/big.bin", bytes: 10 << 20) }
+        let warning = try await blocking { try binary.check(config: config) }
         #expect(warning.status == 1, "\(warning.stderr)")
         let w = try #require(warning.results[id])
         #expect(w.severity == "warning")
@@ -48,8 +48,8 @@ struct DiskCheckIntegrationTests {
         #expect(w.transcript.contains("largest directories under \(tmpfs.path) (one level, this filesystem only"))
         #expect(w.transcript.contains("not counted (other filesystems): \(tmpfs.path)/backup"))
 
-        try tmpfs.write("mail/spool.bin", bytes: 5 << 20)
-        let critical = try binary.check(config: config)
+        try await blocking { try tmpfs.write("mail/spool.bin", bytes: 5 << 20) }
+        let critical = try await blocking { try binary.check(config: config) }
         #expect(critical.status == 2, "\(critical.stderr)")
         let c = try #require(critical.results[id])
         #expect(c.severity == "critical")
@@ -60,22 +60,22 @@ struct DiskCheckIntegrationTests {
         let mail = try #require(lines.firstIndex { $0.hasSuffix("\t\(tmpfs.path)/mail") && $0.contains("5.0 MiB") }, "\(c.transcript)")
         #expect(www < mail)
 
-        try tmpfs.remove("www")
-        try tmpfs.remove("mail")
-        try tmpfs.touch("sessions", count: 380)
-        let inodes = try binary.check(config: config)
+        try await blocking { try tmpfs.remove("www") }
+        try await blocking { try tmpfs.remove("mail") }
+        try await blocking { try tmpfs.touch("sessions", count: 380) }
+        let inodes = try await blocking { try binary.check(config: config) }
         #expect(inodes.status == 2, "\(inodes.stderr)")
         let i = try #require(inodes.results[id])
         #expect(i.summary.contains("of its inodes used (critical above 90%)"), "\(i.summary)")
         let first = i.transcript.split(separator: "\n").first { $0.hasPrefix("*   ") }
         #expect(first?.hasSuffix("\t\(tmpfs.path)/sessions") == true, "\(i.transcript)")
 
-        try tmpfs.remove("sessions")
-        let recovered = try binary.check(config: config)
+        try await blocking { try tmpfs.remove("sessions") }
+        let recovered = try await blocking { try binary.check(config: config) }
         #expect(recovered.status == 0, "\(recovered.stderr)")
 
-        try tmpfs.remountReadOnly()
-        let readOnly = try binary.check(config: config)
+        try await blocking { try tmpfs.remountReadOnly() }
+        let readOnly = try await blocking { try binary.check(config: config) }
         #expect(readOnly.status == 2, "\(readOnly.stderr)")
         let r = try #require(readOnly.results[id])
         #expect(r.summary.hasPrefix("disk: \(tmpfs.path) is read-only"))
@@ -84,7 +84,7 @@ struct DiskCheckIntegrationTests {
 
     /// Inside a private mount namespace: a read-only bind of a writable tmpfs (what a sandbox
     /// such as ProtectSystem=strict does to every mount) is not reported; a superblock remount is.
-    @Test func aReadOnlyBindIsNotReportedButASuperblockRemountIs() throws {
+    @Test func aReadOnlyBindIsNotReportedButASuperblockRemountIs() async throws {
         let dir = try TempDirectory(prefix: "hostwatch-disk")
         defer { try? dir.remove() }
         let bound = dir.appending("bound"), remounted = dir.appending("remounted")
@@ -101,7 +101,7 @@ struct DiskCheckIntegrationTests {
         grep -F '\(dir.path)' /proc/self/mountinfo >&2
         '\(binary.path)' check --json --config '\(config)' > '\(output)' || echo "exit $?" >&2
         """
-        let run = try ChildProcess.run("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script], timeout: .seconds(60))
+        let run = try await blocking { try ChildProcess.run("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script], timeout: .seconds(60)) }
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("exit 2"), "\(run.output)")
         let results = try JSONDecoder().decode([CheckResult].self, from: Data(contentsOf: URL(fileURLWithPath: output)))
@@ -121,7 +121,7 @@ struct DiskCheckIntegrationTests {
     @Test func writesOverTimeAreProjectedToAFullDisk() async throws {
         let dir = try TempDirectory(prefix: "hostwatch-disk")
         defer { try? dir.remove() }
-        let tmpfs = try Tmpfs(at: dir.appending("grow"), sizeMiB: 16)
+        let tmpfs = try await blocking { try Tmpfs(at: dir.appending("grow"), sizeMiB: 16) }
         defer { tmpfs.unmount() }
         let configuration = DiskCheck.Configuration(
             mount: tmpfs.path, warning: DiskCheck.Limits(usedPercent: 95, fullWithin: .seconds(86_400)),
@@ -131,7 +131,7 @@ struct DiskCheckIntegrationTests {
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         var last: Observation?
         for minute in 0...10 {
-            try tmpfs.write("logs/app-\(minute).log", bytes: 1 << 20)
+            try await blocking { try tmpfs.write("logs/app-\(minute).log", bytes: 1 << 20) }
             last = await check.run(now: t0.addingTimeInterval(Double(minute) * 60))
             if minute < 10 { #expect(last?.outcome == .ok, "minute \(minute): \(last?.summary ?? "")") }
         }
