@@ -34,7 +34,10 @@ enum CheckCommand {
         let domains = config.domains.filter { wanted.isEmpty || wanted.contains($0.domain.lowercased()) }
         let loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
         defer { loop.shutdown() }
-        let built = CheckFactory(config: config, loop: loop).build(domains)
+        let dnsLoop = DNSSocketLoop(maxInFlight: config.agent.limits.inFlight)
+        defer { dnsLoop.shutdown() }
+        // Disks are server-wide: checked when no domain is named (DESIGN.md §8).
+        let built = CheckFactory(config: config, loop: loop, dnsLoop: dnsLoop).build(domains, disks: wanted.isEmpty)
         let observations = await withTaskGroup(of: (Int, Observation).self) { group in
             for (i, item) in built.enumerated() {
                 group.addTask { (i, await item.check.run(now: Date())) }

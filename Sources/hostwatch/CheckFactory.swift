@@ -7,15 +7,19 @@ struct CheckFactory {
     let agent: AgentConfig
     let http: any HTTPTransport
     let mail: any MailTransport
+    let dns: any DNSTransport
+    let disk: any DiskTransport
     /// The agent file's folder: relative `*_file` values resolve against it.
     let configFolder: String
     var environment: [String: String] = ProcessInfo.processInfo.environment
 
-    /// The factory for a loaded config, with the libcurl transports on `loop`.
-    init(config: LoadedConfig, loop: CurlMultiLoop) {
+    /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.
+    init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
         agent = config.agent
         http = CurlHTTPTransport(loop: loop)
         mail = CurlMailTransport(loop: loop)
+        dns = SocketDNSTransport(loop: dnsLoop)
+        disk = LocalDiskTransport()
         configFolder = PathText.parent(of: config.path)
     }
 
@@ -32,7 +36,8 @@ struct CheckFactory {
         return endpoint?.hasPrefix(host + ":") ?? false
     }
 
-    func build(_ domains: [DomainConfig]) -> [Built] {
+    /// The domains' checks, then, with `disks`, the server's own disk checks.
+    func build(_ domains: [DomainConfig], disks: Bool = false) -> [Built] {
         let hosted = Set(domains.map { $0.domain.lowercased() })
         return domains.flatMap { domain in
             domain.checks.map { spec in
@@ -57,6 +62,11 @@ struct CheckFactory {
                                                serverAddress: agent.server.address, serverName: agent.server.name, transport: mail,
                                                passwordFile: credential(configuration.passwordFile), caFile: agent.caFile,
                                                makeToken: { "hostwatch-\(UInt64.random(in: 0...UInt64.max))" })
+                case .dns(let configuration):
+                    // The domain name was validated when the file was read.
+                    let name = (try? DNSName(domain.domain)) ?? .root
+                    check = DNSCheck(id: id, domain: name, configuration: configuration,
+                                     serverAddress: IPAddress(agent.server.address), transport: dns)
                 }
                 let subject = IncidentTracker.Subject(domain: domain.domain,
                                                       account: Ticket.Account(name: domain.account, plan: domain.plan),
@@ -64,6 +74,17 @@ struct CheckFactory {
                                                       isLocal: isLocal(check.endpoint))
                 return Built(check: check, subject: subject)
             }
+        } + (disks ? buildDisks() : [])
+    }
+
+    /// One check per `disks` entry: server-wide, so the target is the server's name and the
+    /// account a placeholder until incidents know about server-wide subjects.
+    func buildDisks() -> [Built] {
+        agent.disks.enumerated().map { i, configuration in
+            let id = CheckID(target: agent.server.name, kind: "disk", index: i)
+            let subject = IncidentTracker.Subject(domain: agent.server.name, account: Ticket.Account(name: "(server)", plan: .free),
+                                                  timing: configuration.timing)
+            return Built(check: DiskCheck(id: id, configuration: configuration, transport: disk), subject: subject)
         }
     }
 

@@ -32,7 +32,8 @@ enum RunCommand {
         defer { handling.cancel() }
 
         var loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
-        var checks = CheckFactory(config: config, loop: loop).build(config.domains)
+        var dnsLoop = DNSSocketLoop(maxInFlight: config.agent.limits.inFlight)
+        var checks = CheckFactory(config: config, loop: loop, dnsLoop: dnsLoop).build(config.domains, disks: true)
         let scheduler = Scheduler(config: config.agent, store: store, logger: logger)
         do {
             try await scheduler.prepare(checks, at: Date())
@@ -67,6 +68,7 @@ enum RunCommand {
                 selfWatch.cancel()
                 // Transfers in flight end at once instead of running to their timeouts.
                 loop.shutdown()
+                dnsLoop.shutdown()
                 selfWatchLoop.shutdown()
                 break
             }
@@ -87,10 +89,12 @@ enum RunCommand {
             work.cancel()
             selfWatch.cancel()
             loop.shutdown()
+            dnsLoop.shutdown()
             await work.value
             await selfWatch.value
             loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight)
-            checks = CheckFactory(config: reloaded, loop: loop).build(reloaded.domains)
+            dnsLoop = DNSSocketLoop(maxInFlight: reloaded.agent.limits.inFlight)
+            checks = CheckFactory(config: reloaded, loop: loop, dnsLoop: dnsLoop).build(reloaded.domains, disks: true)
             await scheduler.reconfigure(reloaded.agent, checks: checks, at: Date())
             await delivery.reconfigure(SinkFactory(loop: deliveryLoop).build(reloaded.agent.delivery.sinks), policy: reloaded.agent.delivery.retry)
             current = reloaded

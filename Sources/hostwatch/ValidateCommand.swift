@@ -48,7 +48,8 @@ enum ValidateCommand {
             for problem in problems { print(problem.description) }
             if let config = try? result.get() {
                 let checks = config.domains.reduce(0) { $0 + $1.checks.count }
-                print("\(config.path): valid: \(config.domains.count) domains, \(checks) checks")
+                let disks = config.agent.disks.count
+                print("\(config.path): valid: \(config.domains.count) domains, \(checks) checks, \(disks) disk\(disks == 1 ? "" : "s")")
             }
         }
         return valid ? 0 : 1

@@ -48,8 +48,11 @@ public struct AgentConfig: Sendable, Hashable {
     /// Where ticket events go (`tickets`, `oncall`): the outbox's sinks and retry policy.
     public var delivery = DeliverySettings()
 
+    /// Filesystems of this server to check (`disks`).
+    public var disks: [DiskCheck.Configuration] = []
+
     /// Sections of DESIGN.md §8 this build reads but does not act on yet.
-    static let reservedSections = ["disks"]
+    static let reservedSections: [String] = []
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
     /// one (relative paths resolve against the config file's folder). Nil when there were errors.
@@ -133,6 +136,16 @@ public struct AgentConfig: Sendable, Hashable {
         if var h = reader.object("heartbeat") { heartbeat = readHeartbeat(&h) }
         var metrics: Metrics?
         if var m = reader.object("metrics") { metrics = readMetrics(&m, resolve: resolve) }
+        var disks: [DiskCheck.Configuration] = []
+        for (d, _) in reader.objects("disks") {
+            var d = d
+            guard let disk = DiskCheck.Configuration.read(&d, defaults: defaults) else { continue }
+            if disks.contains(where: { DiskCheck.normalized($0.mount) == DiskCheck.normalized(disk.mount) }) {
+                d.reportHere("\"\(disk.mount)\" is listed twice")
+                continue
+            }
+            disks.append(disk)
+        }
         for section in reservedSections {
             reader.reserve(section, notice: "\"\(section)\" is accepted but not acted on by this build yet")
         }
@@ -141,7 +154,8 @@ public struct AgentConfig: Sendable, Hashable {
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
                            caFile: caFile.map(resolve), defaults: defaults, limits: limits,
                            heartbeat: heartbeat, metrics: metrics,
-                           incidents: incidents, archiveAfter: archiveAfter, evidence: evidence, maintenance: maintenance, delivery: delivery)
+                           incidents: incidents, archiveAfter: archiveAfter, evidence: evidence, maintenance: maintenance, delivery: delivery,
+                           disks: disks)
     }
 
     /// Reads the `incidents` section (DESIGN.md §8), including an optional `policy` table that

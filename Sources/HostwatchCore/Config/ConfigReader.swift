@@ -151,6 +151,20 @@ public struct ConfigReader {
         return nil
     }
 
+    /// A percentage: a plain number from 0 to 100, decimals allowed (`99.5`).
+    public mutating func percent(_ key: String) -> Double? {
+        guard let node = take(key) else { return nil }
+        guard case .number(let n) = node.value, n.double.isFinite else {
+            report(node, path: path(of: key), "expected a percentage such as 90, found \(Self.describe(node))")
+            return nil
+        }
+        guard n.double >= 0, n.double <= 100 else {
+            report(node, path: path(of: key), "\(n.literal) is out of range (0…100)")
+            return nil
+        }
+        return n.double
+    }
+
     /// A list of strings.
     public mutating func strings(_ key: String) -> [String]? {
         guard let node = take(key) else { return nil }

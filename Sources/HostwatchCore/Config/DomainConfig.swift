@@ -7,7 +7,9 @@ public struct DomainConfig: Sendable, Hashable {
     /// The file it came from, for messages.
     public var file: String
 
-    static let reservedChecks = ["dns"]
+    static let reservedChecks: [String] = []
+    /// Keys whose checks expect the domain's services on this server (`points_here` defaults on).
+    static let serviceChecks = ["web", "smtp", "imap", "pop3", "mail_roundtrip"]
 
     /// Reads a domain file's root object, with the agent's defaults. Nil when there were errors.
     public static func read(_ root: JSON5Node, file: String, defaults: AgentConfig.Defaults,
@@ -46,6 +48,12 @@ public struct DomainConfig: Sendable, Hashable {
            let configuration = MailRoundTripCheck.Configuration.read(&roundTrip, defaults: defaults) {
             checks.append(.mailRoundTrip(configuration))
         }
+        if var dns = reader.object("dns") {
+            let pointsHere = serviceChecks.contains { reader.has($0) }
+            if let configuration = DNSCheck.Configuration.read(&dns, defaults: defaults, pointsHereDefault: pointsHere) {
+                checks.append(.dns(configuration))
+            }
+        }
         for key in reservedChecks {
             reader.reserve(key, notice: "\"\(key)\" checks are accepted but not run by this build yet")
         }
@@ -62,6 +70,7 @@ public enum CheckSpec: Sendable, Hashable {
     case imap(IMAPCheck.Configuration, index: Int?)
     case pop3(POP3Check.Configuration, index: Int?)
     case mailRoundTrip(MailRoundTripCheck.Configuration)
+    case dns(DNSCheck.Configuration)
 
     /// The check kind as written in config.
     public var kind: String {
@@ -71,13 +80,14 @@ public enum CheckSpec: Sendable, Hashable {
         case .imap: "imap"
         case .pop3: "pop3"
         case .mailRoundTrip: "mail_roundtrip"
+        case .dns: "dns"
         }
     }
 
     public var index: Int? {
         switch self {
         case .web(_, let index), .smtp(_, let index), .imap(_, let index), .pop3(_, let index): index
-        case .mailRoundTrip: nil
+        case .mailRoundTrip, .dns: nil
         }
     }
 
@@ -88,6 +98,7 @@ public enum CheckSpec: Sendable, Hashable {
         case .imap(let c, _): c.timing
         case .pop3(let c, _): c.timing
         case .mailRoundTrip(let c): c.timing
+        case .dns(let c): c.timing
         }
     }
 }

@@ -1,0 +1,484 @@
+import FoundationEssentials
+import Glibc
+import HostwatchCore
+import Synchronization
+
+/// One thread that carries every DNS query of the agent: a non-blocking socket per query,
+/// `poll(2)` over all of them, deadlines in milliseconds.
+///
+/// Each query gets its own UDP socket, `connect`ed to the server, so the kernel drops datagrams
+/// from anyone else, a random source port comes with it, and an ICMP "port unreachable" arrives
+/// as `ECONNREFUSED` (a stopped nameserver is reported at once, not after the timeout). A reply
+/// is taken only when its ID and question match the query (RFC 5452 §9.1); others are noted and
+/// ignored while waiting goes on. A reply with the TC bit set is asked again over TCP
+/// (RFC 7766 §5) within the same deadline. At most `maxInFlight` queries hold a socket at once;
+/// the rest wait in a queue, and a query's timeout starts when it is sent.
+///
+/// `poll` rather than `epoll`: Swift's Glibc module does not import `<sys/epoll.h>`, and with at
+/// most a few hundred sockets in flight rebuilding the `pollfd` array costs microseconds.
+/// (`@unchecked Sendable`: the queue is guarded by a mutex; everything else is touched by the
+/// loop thread only.)
+public final class DNSSocketLoop: @unchecked Sendable {
+    /// A query ready to send: its encoded bytes, the server's socket address, the waiting task.
+    struct Job {
+        var query: DNSQuery
+        var message: DNSMessage
+        var wire: [UInt8]
+        var address: SocketAddress
+        var continuation: CheckedContinuation<DNSExchange, Never>
+    }
+
+    private struct State: ~Copyable {
+        var queued: [Job] = []
+        var head = 0
+        var stopping = false
+        /// True while the loop thread waits in `poll` with a free slot and nothing queued: a
+        /// submitter must wake it.
+        var sleeping = false
+    }
+
+    private let state = Mutex(State())
+    /// A pipe whose read end is in every `poll`: one byte written wakes the loop.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    public let maxInFlight: Int
+
+    /// Starts the loop thread.
+    public init(maxInFlight: Int = 256) {
+        self.maxInFlight = max(1, maxInFlight)
+        var fds: [Int32] = [0, 0]
+        // `pipe2` is hidden behind _GNU_SOURCE in Swift's Glibc module: set the flags by hand.
+        let made = pipe(&fds)
+        precondition(made == 0, "cannot create the DNS loop's wake-up pipe: errno \(errno)")
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+        DNSLoopThread(owner: self).start()
+    }
+
+    /// Sends `query` and waits for the matching reply, an error, or the timeout.
+    public func exchange(_ query: DNSQuery) async -> DNSExchange {
+        guard let address = SocketAddress(query.server) else {
+            return DNSExchange(query: query, error: DNSQueryError(
+                kind: .badQuery, detail: "\(query.server.address) port \(query.server.port) is not an IP address and port"))
+        }
+        let id = UInt16.random(in: 0...UInt16.max)
+        let message = DNSMessage.query(id: id, name: query.name, type: query.type, recursionDesired: query.recursionDesired,
+                                       udpPayloadSize: query.udpPayloadSize)
+        let wire: [UInt8]
+        do { wire = try message.encoded() } catch {
+            return DNSExchange(query: query, id: id, error: DNSQueryError(kind: .badQuery, detail: "cannot encode the query: \(error)"))
+        }
+        return await withCheckedContinuation { continuation in
+            let job = Job(query: query, message: message, wire: wire, address: address, continuation: continuation)
+            let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
+                guard !state.stopping else { return (false, false) }
+                state.queued.append(job)
+                let wake = state.sleeping
+                state.sleeping = false
+                return (true, wake)
+            }
+            if !accepted {
+                continuation.resume(returning: DNSExchange(query: query, id: id, error: DNSQueryError(kind: .other, detail: "hostwatch is stopping")))
+            } else if wake {
+                self.wake()
+            }
+        }
+    }
+
+    /// Stops the loop: queries in flight or queued end with an error at once.
+    public func shutdown() {
+        state.withLock { $0.stopping = true }
+        wake()
+    }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    // MARK: For the loop thread
+
+    fileprivate var wakeDescriptor: Int32 { wakeRead }
+
+    /// Takes up to `count` queued jobs.
+    fileprivate func take(max count: Int) -> (jobs: [Job], stopping: Bool) {
+        state.withLock { state in
+            let end = min(state.queued.count, state.head + max(0, count))
+            let taken = Array(state.queued[state.head..<end])
+            state.head = end
+            if state.head == state.queued.count {
+                state.queued.removeAll(keepingCapacity: true)
+                state.head = 0
+            } else if state.head > 1024, state.head * 2 > state.queued.count {
+                state.queued.removeFirst(state.head)
+                state.head = 0
+            }
+            return (taken, state.stopping)
+        }
+    }
+
+    fileprivate var hasQueued: Bool {
+        state.withLock { $0.head < $0.queued.count || $0.stopping }
+    }
+
+    /// Marks the loop as about to block, so the next submitter writes to the pipe; false (and
+    /// not marked) when something is queued already, so the loop must not block.
+    fileprivate func prepareToSleep() -> Bool {
+        state.withLock { state in
+            let idle = state.head == state.queued.count && !state.stopping
+            state.sleeping = idle
+            return idle
+        }
+    }
+
+    fileprivate func drain() -> [Job] {
+        state.withLock { state in
+            defer {
+                state.queued.removeAll()
+                state.head = 0
+            }
+            return Array(state.queued[state.head...])
+        }
+    }
+
+    fileprivate func markAwake() {
+        state.withLock { $0.sleeping = false }
+    }
+
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
+    }
+}
+
+/// The loop itself, owned by its thread.
+private final class DNSLoopThread: @unchecked Sendable {
+    /// Where one query stands.
+    enum Phase {
+        case udp
+        case tcpConnecting
+        case tcpWriting(sent: Int)
+        case tcpReading
+    }
+
+    final class Active {
+        let job: DNSSocketLoop.Job
+        var fd: Int32
+        var phase: Phase = .udp
+        let started: ContinuousClock.Instant
+        let deadline: ContinuousClock.Instant
+        var notes: [String] = []
+        var ignored = 0
+        var tcpBuffer: [UInt8] = []
+        var done = false
+
+        init(job: DNSSocketLoop.Job, fd: Int32, started: ContinuousClock.Instant) {
+            self.job = job
+            self.fd = fd
+            self.started = started
+            deadline = started.advanced(by: job.query.timeout)
+        }
+    }
+
+    // Strong: the loop object lives until its thread has stopped (after `shutdown()`).
+    let owner: DNSSocketLoop
+    var active: [Active] = []
+    var pollSet: [pollfd] = []
+    /// One receive buffer for every UDP reply: the largest datagram there is.
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    let clock = ContinuousClock()
+
+    init(owner: DNSSocketLoop) {
+        self.owner = owner
+    }
+
+    /// Runs `run()` on a detached POSIX thread (Foundation's `Thread` would link ICU).
+    func start() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { context in
+            let loop = Unmanaged<DNSLoopThread>.fromOpaque(context!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, context)
+        precondition(created == 0, "cannot start the DNS loop thread: error \(created)")
+        pthread_detach(thread)
+    }
+
+    func run() {
+        while true {
+            let (jobs, stopping) = owner.take(max: owner.maxInFlight - active.count)
+            if stopping { break }
+            let now = clock.now
+            for job in jobs { begin(job, now: now) }
+            expire(now: clock.now)
+            compact()
+            // A free slot and queued work need no wait (a query that failed at once, such as
+            // one refused by `connect`, freed its slot already): loop again at once.
+            if active.count < owner.maxInFlight, owner.hasQueued { continue }
+            waitAndHandle()
+            compact()
+        }
+        for entry in active where !entry.done {
+            finish(entry, error: DNSQueryError(kind: .other, detail: "hostwatch is stopping"))
+        }
+        active.removeAll()
+        for job in owner.drain() {
+            job.continuation.resume(returning: DNSExchange(query: job.query, id: job.message.id,
+                                                           error: DNSQueryError(kind: .other, detail: "hostwatch is stopping")))
+        }
+    }
+
+    // MARK: Starting
+
+    func begin(_ job: DNSSocketLoop.Job, now: ContinuousClock.Instant) {
+        let fd = socket(job.address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let entry = Active(job: job, fd: fd, started: now)
+        guard fd >= 0 else {
+            finish(entry, error: DNSQueryError(kind: .other, detail: "cannot open a UDP socket: \(Self.errorText(errno))"))
+            return
+        }
+        active.append(entry)
+        guard job.address.connect(fd) == 0 else {
+            finish(entry, error: Self.socketError(errno, server: job.query.server, proto: "UDP"))
+            return
+        }
+        let sent = job.wire.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        if sent != job.wire.count {
+            finish(entry, error: Self.socketError(sent < 0 ? errno : EMSGSIZE, server: job.query.server, proto: "UDP"))
+        }
+    }
+
+    func beginTCP(_ entry: Active) {
+        close(entry.fd)
+        let fd = socket(entry.job.address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        entry.fd = fd
+        guard fd >= 0 else {
+            finish(entry, error: DNSQueryError(kind: .other, detail: "cannot open a TCP socket: \(Self.errorText(errno))"))
+            return
+        }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if entry.job.address.connect(fd) == 0 {
+            entry.phase = .tcpWriting(sent: 0)
+            writeTCP(entry)
+        } else if errno == EINPROGRESS {
+            entry.phase = .tcpConnecting
+        } else {
+            finish(entry, error: Self.socketError(errno, server: entry.job.query.server, proto: "TCP"))
+        }
+    }
+
+    // MARK: Waiting
+
+    func waitAndHandle() {
+        let now = clock.now
+        var timeout: Int32 = -1
+        if let nearest = active.lazy.filter({ !$0.done }).map(\.deadline).min() {
+            let ms = now.duration(to: nearest).milliseconds
+            // Round up, so a deadline is never polled for as "0 ms left" in a busy loop.
+            timeout = Int32(clamping: max(0, ms + 1))
+        }
+        // With a free slot, a submission must be able to wake us: block only if nothing is
+        // queued at the moment we say we sleep. When every slot is taken, new work waits for a
+        // slot anyway, so nobody needs to wake us.
+        if active.count < owner.maxInFlight, !owner.prepareToSleep() { timeout = 0 }
+        pollSet.removeAll(keepingCapacity: true)
+        pollSet.append(pollfd(fd: owner.wakeDescriptor, events: Int16(POLLIN), revents: 0))
+        for entry in active {
+            var events = Int16(POLLIN)
+            if case .tcpConnecting = entry.phase { events = Int16(POLLOUT) }
+            if case .tcpWriting = entry.phase { events = Int16(POLLOUT) }
+            pollSet.append(pollfd(fd: entry.fd, events: events, revents: 0))
+        }
+        let ready = poll(&pollSet, nfds_t(pollSet.count), timeout)
+        owner.markAwake()
+        guard ready > 0 else { return }
+        if pollSet[0].revents != 0 {
+            var sink = [UInt8](repeating: 0, count: 64)
+            while read(owner.wakeDescriptor, &sink, sink.count) > 0 {}
+        }
+        // `active` does not change in size while handling: finished entries are compacted later.
+        for (i, entry) in active.enumerated() where pollSet[i + 1].revents != 0 && !entry.done {
+            handle(entry, revents: pollSet[i + 1].revents)
+        }
+    }
+
+    func handle(_ entry: Active, revents: Int16) {
+        switch entry.phase {
+        case .udp:
+            readUDP(entry)
+        case .tcpConnecting:
+            var socketError: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(entry.fd, SOL_SOCKET, SO_ERROR, &socketError, &length)
+            if socketError != 0 {
+                finish(entry, error: Self.socketError(socketError, server: entry.job.query.server, proto: "TCP"))
+                return
+            }
+            entry.phase = .tcpWriting(sent: 0)
+            writeTCP(entry)
+        case .tcpWriting:
+            writeTCP(entry)
+        case .tcpReading:
+            readTCP(entry)
+        }
+    }
+
+    // MARK: UDP
+
+    func readUDP(_ entry: Active) {
+        // Until done, or until a truncated reply moved the query to TCP.
+        while !entry.done, case .udp = entry.phase {
+            let n = buffer.withUnsafeMutableBytes { recv(entry.fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+                finish(entry, error: Self.socketError(errno, server: entry.job.query.server, proto: "UDP"))
+                return
+            }
+            consumeUDP(entry, bytes: Array(buffer[0..<n]))
+        }
+    }
+
+    func consumeUDP(_ entry: Active, bytes: [UInt8]) {
+        let query = entry.job.message
+        // A datagram that is not even ours (too short, another ID) is dropped unread: a late
+        // reply to an earlier query or a spoofing attempt must not end this one.
+        guard bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == query.id else {
+            ignore(entry, bytes.count < 2 ? "a \(bytes.count)-byte datagram"
+                : "a reply with ID \(UInt16(bytes[0]) << 8 | UInt16(bytes[1])) instead of \(query.id)")
+            return
+        }
+        let reply: DNSMessage
+        do { reply = try DNSMessage.decode(bytes) } catch {
+            finish(entry, error: DNSQueryError(kind: .malformed, detail: "malformed reply (\(bytes.count) bytes over UDP): \(error)"))
+            return
+        }
+        if let mismatch = reply.mismatch(with: query) {
+            ignore(entry, "a reply with \(mismatch)")
+            return
+        }
+        if reply.flags.truncated {
+            entry.notes.append("UDP reply truncated (tc, \(bytes.count) bytes): asked again over TCP")
+            beginTCP(entry)
+            return
+        }
+        finish(entry, reply: reply, bytes: bytes.count, tcp: false)
+    }
+
+    func ignore(_ entry: Active, _ what: String) {
+        entry.ignored += 1
+        // Keep a few: a flood of junk must not grow the transcript without bound.
+        if entry.ignored <= 5 { entry.notes.append("ignored \(what)") }
+    }
+
+    // MARK: TCP
+
+    func writeTCP(_ entry: Active) {
+        guard case .tcpWriting(var sent) = entry.phase else { return }
+        let wire = entry.job.wire
+        let framed = [UInt8(wire.count >> 8), UInt8(wire.count & 0xff)] + wire
+        while sent < framed.count {
+            let n = framed[sent...].withUnsafeBytes { send(entry.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                    entry.phase = .tcpWriting(sent: sent)
+                    return
+                }
+                finish(entry, error: Self.socketError(errno, server: entry.job.query.server, proto: "TCP"))
+                return
+            }
+            sent += n
+        }
+        entry.phase = .tcpReading
+    }
+
+    func readTCP(_ entry: Active) {
+        while !entry.done {
+            let n = buffer.withUnsafeMutableBytes { recv(entry.fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+                finish(entry, error: Self.socketError(errno, server: entry.job.query.server, proto: "TCP"))
+                return
+            }
+            if n == 0 {
+                let detail = entry.tcpBuffer.isEmpty ? "closed the TCP connection without a reply"
+                    : "closed the TCP connection after \(entry.tcpBuffer.count) bytes of the reply"
+                finish(entry, error: DNSQueryError(kind: .malformed, detail: detail))
+                return
+            }
+            entry.tcpBuffer += buffer[0..<n]
+            guard entry.tcpBuffer.count >= 2 else { continue }
+            let expected = Int(entry.tcpBuffer[0]) << 8 | Int(entry.tcpBuffer[1])
+            guard expected > 0 else {
+                finish(entry, error: DNSQueryError(kind: .malformed, detail: "TCP reply announced a length of 0"))
+                return
+            }
+            guard entry.tcpBuffer.count >= 2 + expected else { continue }
+            let bytes = Array(entry.tcpBuffer[2..<(2 + expected)])
+            let reply: DNSMessage
+            do { reply = try DNSMessage.decode(bytes) } catch {
+                finish(entry, error: DNSQueryError(kind: .malformed, detail: "malformed reply (\(bytes.count) bytes over TCP): \(error)"))
+                return
+            }
+            // On a connection of our own there is no one else to wait for: a mismatch is an error.
+            if let mismatch = reply.mismatch(with: entry.job.message) {
+                finish(entry, error: DNSQueryError(kind: .malformed, detail: "TCP reply does not match the query: \(mismatch)"))
+                return
+            }
+            finish(entry, reply: reply, bytes: bytes.count, tcp: true)
+        }
+    }
+
+    // MARK: Ending
+
+    func expire(now: ContinuousClock.Instant) {
+        for entry in active where !entry.done && entry.deadline <= now {
+            var detail = "no reply within \(DurationText.format(entry.job.query.timeout))"
+            if case .tcpConnecting = entry.phase { detail += " (TCP connect after a truncated UDP reply)" }
+            if case .tcpReading = entry.phase { detail += " (waiting for the TCP reply after a truncated UDP reply)" }
+            if entry.ignored > 0 { detail += "; ignored \(entry.ignored) reply\(entry.ignored == 1 ? "" : "s") that did not match" }
+            finish(entry, error: DNSQueryError(kind: .timeout, detail: detail))
+        }
+    }
+
+    func finish(_ entry: Active, reply: DNSMessage? = nil, bytes: Int = 0, tcp: Bool = false, error: DNSQueryError? = nil) {
+        guard !entry.done else { return }
+        entry.done = true
+        if entry.fd >= 0 { close(entry.fd) }
+        entry.fd = -1
+        var notes = entry.notes
+        if entry.ignored > 5 { notes.append("ignored \(entry.ignored - 5) more replies that did not match") }
+        let exchange = DNSExchange(query: entry.job.query, id: entry.job.message.id, reply: reply, error: error, usedTCP: tcp,
+                                   replyBytes: bytes, duration: entry.started.duration(to: clock.now), notes: notes)
+        entry.job.continuation.resume(returning: exchange)
+    }
+
+    func compact() {
+        if active.contains(where: \.done) { active.removeAll(where: \.done) }
+    }
+
+    // MARK: Errors
+
+    static func socketError(_ code: Int32, server: DNSServer, proto: String) -> DNSQueryError {
+        switch code {
+        case ECONNREFUSED:
+            let how = proto == "UDP" ? "port unreachable" : "connection refused"
+            return DNSQueryError(kind: .refused, detail: "\(how): nothing listens on \(server) (\(proto))")
+        case ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, ENETDOWN, EHOSTDOWN:
+            return DNSQueryError(kind: .unreachable, detail: "cannot reach \(server) over \(proto): \(errorText(code))")
+        case ETIMEDOUT:
+            return DNSQueryError(kind: .timeout, detail: "\(proto) to \(server) timed out")
+        default:
+            return DNSQueryError(kind: .other, detail: "\(proto) to \(server): \(errorText(code))")
+        }
+    }
+
+    static func errorText(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}
