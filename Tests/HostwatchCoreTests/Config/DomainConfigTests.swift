@@ -67,16 +67,6 @@ import Testing
         #expect(config == nil)
         #expect(errors.count == 4, "\(errors)")
     }
-
-    @Test func checksNotYetRunAreAcceptedWithANotice() {
-        let document = JSON5Document.parse(#"{ domain: "a.test", dns: { nameservers: ["127.0.0.53"] } }"#)
-        let problems = ConfigReader.Problems()
-        let config = DomainConfig.read(document.root!, file: "d.json5", defaults: AgentConfig.Defaults(), problems: problems)
-        #expect(config != nil)
-        #expect(problems.errors.count == 1)
-        #expect(problems.errors.first?.isNotice == true)
-        #expect(!problems.hasErrors)
-    }
 }
 
 @Suite struct AgentConfigTests {
