@@ -51,8 +51,6 @@ public struct AgentConfig: Sendable, Hashable {
     /// Filesystems of this server to check (`disks`).
     public var disks: [DiskCheck.Configuration] = []
 
-    /// Sections of DESIGN.md §8 this build reads but does not act on yet.
-    static let reservedSections: [String] = []
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
     /// one (relative paths resolve against the config file's folder). Nil when there were errors.
@@ -145,9 +143,6 @@ public struct AgentConfig: Sendable, Hashable {
                 continue
             }
             disks.append(disk)
-        }
-        for section in reservedSections {
-            reader.reserve(section, notice: "\"\(section)\" is accepted but not acted on by this build yet")
         }
         reader.finish()
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }

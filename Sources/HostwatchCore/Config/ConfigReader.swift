@@ -62,12 +62,6 @@ public struct ConfigReader {
         return members.first { $0.key == key }?.value
     }
 
-    /// Takes a key that this build accepts but does not act on yet, with a notice.
-    public mutating func reserve(_ key: String, notice: String) {
-        guard let node = take(key) else { return }
-        problems.add(ConfigError(file: file, position: node.position, path: path(of: key), message: notice, isNotice: true))
-    }
-
     private mutating func required(_ key: String, _ isRequired: Bool) -> JSON5Node? {
         let node = take(key)
         if node == nil, isRequired { reportHere("missing required key \"\(key)\"") }

@@ -7,7 +7,6 @@ public struct DomainConfig: Sendable, Hashable {
     /// The file it came from, for messages.
     public var file: String
 
-    static let reservedChecks: [String] = []
     /// Keys whose checks expect the domain's services on this server (`points_here` defaults on).
     static let serviceChecks = ["web", "smtp", "imap", "pop3", "mail_roundtrip"]
 
@@ -53,9 +52,6 @@ public struct DomainConfig: Sendable, Hashable {
             if let configuration = DNSCheck.Configuration.read(&dns, defaults: defaults, pointsHereDefault: pointsHere) {
                 checks.append(.dns(configuration))
             }
-        }
-        for key in reservedChecks {
-            reader.reserve(key, notice: "\"\(key)\" checks are accepted but not run by this build yet")
         }
         reader.finish()
         guard let domain, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
