@@ -253,48 +253,5 @@ public struct AgentConfig: Sendable, Hashable {
 /// Recognises IP address literals without asking any resolver.
 public enum IPAddressText {
     /// True for a dotted-quad IPv4 address or an IPv6 address (no brackets, no zone).
-    public static func isLiteral(_ text: String) -> Bool { isIPv4(text) || isIPv6(text) }
-
-    public static func isIPv4(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { p in
-            !p.isEmpty && p.count <= 3 && p.allSatisfy { $0.isASCII && $0.isNumber } && Int(p)! <= 255
-        }
-    }
-
-    public static func isIPv6(_ text: String) -> Bool {
-        guard text.contains(":"), text.count <= 45 else { return false }
-        let halves = splitOnDoubleColon(text)
-        guard halves.count <= 2 else { return false }
-        var groups = 0
-        for (h, half) in halves.enumerated() where !half.isEmpty {
-            let parts = half.split(separator: ":", omittingEmptySubsequences: false)
-            for (i, part) in parts.enumerated() {
-                if h == halves.count - 1, i == parts.count - 1, isIPv4(String(part)) { groups += 2; continue }
-                guard !part.isEmpty, part.count <= 4, part.allSatisfy(\.isHexDigit) else { return false }
-                groups += 1
-            }
-        }
-        return halves.count == 2 ? groups < 8 : groups == 8
-    }
-
-    /// `"1::2"` → `["1", "2"]`, `"::1"` → `["", "1"]`; three parts mean two `::`.
-    private static func splitOnDoubleColon(_ text: String) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var previousColon = false
-        for ch in text {
-            if ch == ":", previousColon {
-                current.removeLast()
-                parts.append(current)
-                current = ""
-                previousColon = false
-                continue
-            }
-            previousColon = ch == ":"
-            current.append(ch)
-        }
-        parts.append(current)
-        return parts
-    }
+    public static func isLiteral(_ text: String) -> Bool { IPAddress(text) != nil }
 }
