@@ -11,32 +11,7 @@ import FoundationEssentials
 /// mailbox), LOGOUT `OK`.
 public struct IMAPCheck: Check {
     /// One `imap` entry of a domain file.
-    public struct Configuration: Sendable, Hashable {
-        public var port: Int
-        public var tls: MailTLS
-        /// Where to connect; nil means `server.address`.
-        public var address: String?
-        /// The name the server's certificate must carry (and SNI); nil means the domain.
-        public var host: String?
-        /// The probe account; without it the check stops before login.
-        public var user: String?
-        /// The file with the probe account's password, as configured.
-        public var passwordFile: String?
-        public var certWarningDays: Int
-        public var timing: CheckTiming
-
-        public init(port: Int = 993, tls: MailTLS? = nil, address: String? = nil, host: String? = nil, user: String? = nil,
-                    passwordFile: String? = nil, certWarningDays: Int = 14, timing: CheckTiming = CheckTiming()) {
-            self.port = port
-            self.tls = tls ?? .default(port: port)
-            self.address = address
-            self.host = host
-            self.user = user
-            self.passwordFile = passwordFile
-            self.certWarningDays = certWarningDays
-            self.timing = timing
-        }
-    }
+    public typealias Configuration = MailboxConfiguration
 
     public let id: CheckID
     public let configuration: Configuration

@@ -37,11 +37,11 @@ public struct DomainConfig: Sendable, Hashable {
         }
         for (imap, index) in reader.objects("imap") {
             var imap = imap
-            if let configuration = IMAPCheck.Configuration.read(&imap, defaults: defaults) { checks.append(.imap(configuration, index: index)) }
+            if let configuration = MailboxConfiguration.read(&imap, defaults: defaults, defaultPort: 993) { checks.append(.imap(configuration, index: index)) }
         }
         for (pop3, index) in reader.objects("pop3") {
             var pop3 = pop3
-            if let configuration = POP3Check.Configuration.read(&pop3, defaults: defaults) { checks.append(.pop3(configuration, index: index)) }
+            if let configuration = MailboxConfiguration.read(&pop3, defaults: defaults, defaultPort: 995) { checks.append(.pop3(configuration, index: index)) }
         }
         if var roundTrip = reader.object("mail_roundtrip"),
            let configuration = MailRoundTripCheck.Configuration.read(&roundTrip, defaults: defaults) {

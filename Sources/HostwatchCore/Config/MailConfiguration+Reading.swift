@@ -24,11 +24,11 @@ extension SMTPCheck.Configuration {
     }
 }
 
-extension IMAPCheck.Configuration {
-    /// Reads one `imap` object.
-    static func read(_ reader: inout ConfigReader, defaults: AgentConfig.Defaults) -> IMAPCheck.Configuration? {
+extension MailboxConfiguration {
+    /// Reads one `imap` (default port 993) or `pop3` (995) object.
+    static func read(_ reader: inout ConfigReader, defaults: AgentConfig.Defaults, defaultPort: Int) -> MailboxConfiguration? {
         let before = reader.problems.errors.count
-        let port = reader.int("port", in: 1...65535) ?? 993
+        let port = reader.int("port", in: 1...65535) ?? defaultPort
         let tls = MailKeys.tls(&reader, port: port)
         let (address, host) = MailKeys.place(&reader)
         let (user, passwordFile) = MailKeys.login(&reader, tls: tls)
@@ -36,25 +36,8 @@ extension IMAPCheck.Configuration {
         let timing = AgentConfig.readTiming(&reader, base: defaults.timing)
         reader.finish()
         guard reader.problems.errors.count == before else { return nil }
-        return IMAPCheck.Configuration(port: port, tls: tls, address: address, host: host, user: user, passwordFile: passwordFile,
-                                       certWarningDays: certWarningDays, timing: timing)
-    }
-}
-
-extension POP3Check.Configuration {
-    /// Reads one `pop3` object.
-    static func read(_ reader: inout ConfigReader, defaults: AgentConfig.Defaults) -> POP3Check.Configuration? {
-        let before = reader.problems.errors.count
-        let port = reader.int("port", in: 1...65535) ?? 995
-        let tls = MailKeys.tls(&reader, port: port)
-        let (address, host) = MailKeys.place(&reader)
-        let (user, passwordFile) = MailKeys.login(&reader, tls: tls)
-        let certWarningDays = reader.int("cert_warning_days", in: 0...3650) ?? defaults.certWarningDays
-        let timing = AgentConfig.readTiming(&reader, base: defaults.timing)
-        reader.finish()
-        guard reader.problems.errors.count == before else { return nil }
-        return POP3Check.Configuration(port: port, tls: tls, address: address, host: host, user: user, passwordFile: passwordFile,
-                                       certWarningDays: certWarningDays, timing: timing)
+        return MailboxConfiguration(port: port, tls: tls, address: address, host: host, user: user, passwordFile: passwordFile,
+                                    certWarningDays: certWarningDays, timing: timing)
     }
 }
 

@@ -15,7 +15,7 @@ import Testing
 
     @Test func aHealthyIMAPSLoginExaminesTheInboxReadOnly() async {
         let stub = StubMailTransport([.recorded(MailDialogues.imaps)])
-        let check = IMAPCheck(id: id, configuration: .init(user: "probe@a.test", passwordFile: "a.pw"), domain: "a.test",
+        let check = IMAPCheck(id: id, configuration: .init(port: 993, user: "probe@a.test", passwordFile: "a.pw"), domain: "a.test",
                               serverAddress: "203.0.113.10", transport: stub, passwordFile: "/run/credentials/a.pw")
         let o = await check.run(now: now)
         #expect(o.outcome == .ok, "\(o.summary)")
