@@ -19,7 +19,6 @@ let package = Package(
         .target(name: "HostwatchTestKit", dependencies: ["HostwatchCore"]),
         .executableTarget(name: "hostwatch", dependencies: ["HostwatchCore", "HostwatchIO"]),
         .executableTarget(name: "hostwatch-bench", dependencies: ["HostwatchCore", "HostwatchIO"]),
-        .executableTarget(name: "hostwatch-bench-dns", dependencies: ["HostwatchCore", "HostwatchIO"]),
         .testTarget(name: "HostwatchCoreTests", dependencies: ["HostwatchCore", "HostwatchTestKit"]),
         .testTarget(name: "HostwatchIOTests", dependencies: ["HostwatchIO", "HostwatchCore", "HostwatchTestKit"]),
         .testTarget(name: "IntegrationTests", dependencies: ["hostwatch", "hostwatch-bench", "HostwatchCore", "HostwatchIO", "HostwatchTestKit"]),

@@ -122,6 +122,9 @@ case "tracker":
 case "store-writer":
     StoreBench.writer(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
+case "dns":
+    do { try await DNSBench.run(Array(CommandLine.arguments.dropFirst(2))) } catch { fail("\(error)") }
+    exit(0)
 case "store-list":
     StoreBench.list(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
