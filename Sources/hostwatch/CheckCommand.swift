@@ -33,7 +33,8 @@ enum CheckCommand {
         let wanted = Set(options.positional.map { $0.lowercased() })
         let domains = config.domains.filter { wanted.isEmpty || wanted.contains($0.domain.lowercased()) }
         let loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
-        defer { loop.shutdown() }
+        // Wait for the libcurl thread to leave OpenSSL before the process exits.
+        defer { loop.shutdownAndWait() }
         let dnsLoop = DNSSocketLoop(maxInFlight: config.agent.limits.inFlight)
         defer { dnsLoop.shutdown() }
         // Disks are server-wide: checked when no domain is named (DESIGN.md §8).

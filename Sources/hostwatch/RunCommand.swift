@@ -112,6 +112,9 @@ enum RunCommand {
         delivering.cancel()
         deliveryLoop.shutdown()
         await delivering.value
+        // The libcurl threads must be out of OpenSSL before the process exits and its exit
+        // handlers run.
+        for curlLoop in [loop, selfWatchLoop, deliveryLoop] { curlLoop.shutdownAndWait() }
         logger.info("agent.stopped")
         return 0
     }

@@ -1,4 +1,5 @@
 import CCurl
+import Dispatch
 import FoundationEssentials
 import Glibc
 import Synchronization
@@ -60,6 +61,19 @@ public final class CurlMultiLoop: @unchecked Sendable {
     }
 
     /// Stops the loop: transfers in flight end with `CURLE_ABORTED_BY_CALLBACK`.
+    /// Signalled once the loop thread has freed the multi handle and is about to end.
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Stops the loop and waits until its thread is out of libcurl: call before the process
+    /// exits, or OpenSSL's exit handlers can run under a thread still inside it.
+    public func shutdownAndWait() {
+        shutdown()
+        finished.wait()
+        finished.signal()   // later waiters return at once
+    }
+
+    fileprivate func loopEnded() { finished.signal() }
+
     public func shutdown() {
         state.withLock { state in
             guard !state.stopping else { return }
@@ -181,6 +195,7 @@ private final class LoopThread: @unchecked Sendable {
         active.removeAll()
         for pending in owner.drainQueued() { pending.continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK)) }
         curl_multi_cleanup(multi)
+        owner.loopEnded()
     }
 }
 
