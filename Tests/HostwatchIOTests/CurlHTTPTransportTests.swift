@@ -88,7 +88,8 @@ import Testing
         let elapsed = ContinuousClock.now - started
         #expect(response.error?.kind == .timeout)
         #expect(elapsed >= .milliseconds(650))
-        #expect(elapsed < .seconds(3))
+        // Generous: the parallel unit stage shares two cooperative threads; a hang would be 30 s+.
+        #expect(elapsed < .seconds(10))
     }
 
     @Test func garbageInsteadOfHTTPIsAProtocolError() async throws {
