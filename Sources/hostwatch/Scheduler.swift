@@ -206,7 +206,7 @@ actor Scheduler {
     private func refreshFromStore(at now: Date) {
         do {
             tracker.setSilences(maintenance + (try silenceStore.list(at: now)))
-            for summary in try store.list() where summary.status == .acknowledged {
+            for summary in try store.list(includingArchive: false, where: { $0.status == .acknowledged }) {
                 tracker.acknowledge(key: summary.key)
             }
         } catch {
