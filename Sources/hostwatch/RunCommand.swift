@@ -108,7 +108,7 @@ enum RunCommand {
         }
         await work.value
         await selfWatch.value
-        await scheduler.tick()
+        await scheduler.finish()
         delivering.cancel()
         deliveryLoop.shutdown()
         await delivering.value

@@ -28,7 +28,12 @@ actor Scheduler {
     private var failingTranscripts: [CheckID: String] = [:]
     private let historyLength = 20
     private var collector: EvidenceCollector
-    private var dirty = true
+    /// Results arrived since the status snapshot was last written.
+    private var statusDirty = true
+    /// When the tracker's state was last saved: at once after any incident change, else at
+    /// most every `routineSave` (only debounce counters move in between).
+    private var lastStateSave: Date?
+    private let routineSave: TimeInterval = 30
     /// Called after each ticket change the scheduler made (the outbox delivers at once).
     private var ticketChanged: @Sendable () -> Void = {}
     private var archiveAfter: Duration
@@ -75,7 +80,7 @@ actor Scheduler {
         backlog += tracker.dropUnregistered(at: now)
         refreshFromStore(at: now)
         flushBacklog()
-        persist(at: now)
+        persist(at: now, stateChanged: true)
     }
 
     /// Takes a new set of checks after a config reload: state of checks that still exist is
@@ -92,7 +97,7 @@ actor Scheduler {
         backlog += tracker.dropUnregistered(at: now)
         refreshFromStore(at: now)
         flushBacklog()
-        persist(at: now)
+        persist(at: now, stateChanged: true)
     }
 
     /// Sets what to call after each ticket change (the outbox's nudge).
@@ -177,20 +182,27 @@ actor Scheduler {
             backlog += actions
             flushBacklog()
             // A new incident or change is saved at once; routine results wait for the tick.
-            persist(at: now)
+            persist(at: now, stateChanged: true)
         } else {
-            dirty = true
+            statusDirty = true
         }
         return tracker.isUnsettled(observation.check)
+    }
+
+    /// The last tick before the agent stops, saving the tracker's whole state.
+    func finish() {
+        tick()
+        persist(at: Date(), stateChanged: true)
     }
 
     /// Once a second: silences and acknowledgements from the CLI, tracker time rules, saving.
     func tick() {
         let now = Date()
         refreshFromStore(at: now)
-        backlog += tracker.tick(at: now)
+        let actions = tracker.tick(at: now)
+        backlog += actions
         flushBacklog()
-        if dirty || !backlog.isEmpty { persist(at: now) }
+        if !actions.isEmpty || statusDirty { persist(at: now, stateChanged: !actions.isEmpty) }
         // Once an hour, resolved tickets past `tickets.archive_after` move to the archive.
         if lastArchive.map({ now.timeIntervalSince($0) >= 3600 }) ?? true {
             lastArchive = now
@@ -214,13 +226,16 @@ actor Scheduler {
         }
     }
 
-    private func persist(at now: Date) {
+    private func persist(at now: Date, stateChanged: Bool) {
         do {
-            try stateFile.save(tracker.state)
+            if stateChanged || lastStateSave.map({ now.timeIntervalSince($0) >= routineSave }) ?? true {
+                try stateFile.save(tracker.state)
+                lastStateSave = now
+            }
             var snapshot = tracker.snapshot(at: now, lastResults: lastResults)
             for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
             try statusFile.save(snapshot)
-            dirty = false
+            statusDirty = false
         } catch {
             logger.error("state.save_failed", ["error": error.description])
         }
