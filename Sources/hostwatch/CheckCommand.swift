@@ -4,24 +4,6 @@ import HostwatchIO
 
 /// `hostwatch check`: every selected check once, now; no debounce, nothing written.
 enum CheckCommand {
-    struct Result: Encodable {
-        var schema = "hostwatch.check-result/1"
-        var check: String
-        var status: String
-        var severity: String?
-        var category: String?
-        var summary: String
-        var endpoint: String?
-        var timingsMs: [String: Double]
-        var certificateExpiry: Date?
-        var transcript: String
-
-        enum CodingKeys: String, CodingKey {
-            case schema, check, status, severity, category, summary, endpoint, transcript
-            case timingsMs = "timings_ms", certificateExpiry = "certificate_expiry"
-        }
-    }
-
     static func run(_ options: CommandLineOptions) async throws(UsageError) -> Int32 {
         try options.allow(["json", "verbose"])
         guard let config = Commands.loadConfig(options) else { return 3 }
@@ -49,20 +31,11 @@ enum CheckCommand {
         }
         let policy = IncidentPolicy()
         var worst: Int32 = 0
-        var results: [Result] = []
+        var results: [CheckResult] = []
         for (observation, item) in zip(observations, built) {
-            var result = Result(check: observation.check.description, status: "ok", summary: observation.summary,
-                                endpoint: observation.endpoint,
-                                timingsMs: Dictionary(observation.timings.map { ($0.name, $0.milliseconds) }, uniquingKeysWith: { a, _ in a }),
-                                certificateExpiry: observation.certificateExpiry, transcript: observation.transcript.rendered)
-            if let failure = observation.failure {
-                let severity = policy.severity(of: failure, plan: item.subject.account.plan)
-                result.status = "failed"
-                result.severity = severity.rawValue
-                result.category = failure.category.rawValue
-                worst = max(worst, severity == .critical ? 2 : 1)
-            }
-            results.append(result)
+            let severity = observation.failure.map { policy.severity(of: $0, plan: item.subject.account.plan) }
+            if let severity { worst = max(worst, severity == .critical ? 2 : 1) }
+            results.append(CheckResult(observation, severity: severity))
         }
         if options.json {
             print(Commands.jsonText(results))

@@ -104,7 +104,7 @@ struct DiskCheckIntegrationTests {
         let run = try await blocking { try ChildProcess.run("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script], timeout: .seconds(60)) }
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("exit 2"), "\(run.output)")
-        let results = try JSONDecoder().decode([CheckResult].self, from: Data(contentsOf: URL(fileURLWithPath: output)))
+        let results = try FileTicketStore.decoder.decode([CheckResult].self, from: Data(contentsOf: URL(fileURLWithPath: output)))
         let byID = Dictionary(uniqueKeysWithValues: results.map { ($0.check, $0) })
         let view = try #require(byID["disk-test/disk[0]"])
         #expect(view.status == "ok", "\(view.summary)")

@@ -1,5 +1,6 @@
 import Foundation
 import HostwatchCore
+import HostwatchIO
 import Testing
 
 /// Incidents against a real nginx: fifty sites on one endpoint are one ticket, through a
@@ -26,7 +27,7 @@ struct IncidentGroupingTests {
         func status() throws -> StatusSnapshot? {
             let out = try binary.run(["status", "--json", "--config", config])
             guard out.status == 0 else { return nil }
-            return try? FileTicketStoreJSON.decoder.decode(StatusSnapshot.self, from: Data(out.stdout.utf8))
+            return try? FileTicketStore.decoder.decode(StatusSnapshot.self, from: Data(out.stdout.utf8))
         }
     }
 
@@ -193,16 +194,3 @@ struct IncidentGroupingTests {
     }
 }
 
-/// The store's JSON decoding (RFC 3339 times), for reading `--json` output in tests.
-enum FileTicketStoreJSON {
-    static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = RFC3339.parse(text) else { throw DecodingError.dataCorruptedError(in: container, debugDescription: text) }
-            return date
-        }
-        return decoder
-    }
-}

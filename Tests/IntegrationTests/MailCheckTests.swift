@@ -69,21 +69,7 @@ extension Trait where Self == MailLab {
 
 @Suite(.serialized, .mailLab)
 struct MailCheckTests {
-    struct Result: Decodable {
-        var check: String
-        var status: String
-        var severity: String?
-        var category: String?
-        var summary: String
-        var endpoint: String?
-        var timingsMs: [String: Double]
-        var certificateExpiry: String?
-        var transcript: String
-        enum CodingKeys: String, CodingKey {
-            case check, status, severity, category, summary, endpoint, transcript
-            case timingsMs = "timings_ms", certificateExpiry = "certificate_expiry"
-        }
-    }
+    typealias Result = CheckResult
 
     var lab: MailLab.Context {
         get throws { try #require(MailLab.current, "the suite runs inside the mail lab") }
@@ -95,7 +81,7 @@ struct MailCheckTests {
     func check(_ config: String? = nil) async throws -> (status: Int32, results: [String: Result], printed: String) {
         let arguments = ["check", "--json", "--config", try config ?? lab.config]
         let run = try await offThread { try HostwatchBinary().run(arguments, timeout: .seconds(60)) }
-        let results = try JSONDecoder().decode([Result].self, from: Data(run.stdout.utf8))
+        let results = try FileTicketStore.decoder.decode([Result].self, from: Data(run.stdout.utf8))
         return (run.status, Dictionary(uniqueKeysWithValues: results.map { ($0.check, $0) }), run.stdout + run.stderr)
     }
 
