@@ -1,29 +1,19 @@
 import HostwatchCore
-import Synchronization
 
 /// A mail transport that replays recorded sessions, recording the requests it was given.
 public final class StubMailTransport: MailTransport {
-    private struct State {
-        var sessions: [MailSession]
-        var requests: [MailRequest] = []
-    }
-
-    private let state: Mutex<State>
+    private let replay: Replay<MailRequest, MailSession>
 
     /// Replays `sessions` in order; the last one repeats.
     public init(_ sessions: [MailSession]) {
-        precondition(!sessions.isEmpty, "a stub needs at least one session")
-        state = Mutex(State(sessions: sessions))
+        replay = Replay(sessions)
     }
 
     /// The requests performed so far.
-    public var requests: [MailRequest] { state.withLock { $0.requests } }
+    public var requests: [MailRequest] { replay.requests }
 
     public func perform(_ request: MailRequest) async -> MailSession {
-        state.withLock { state in
-            state.requests.append(request)
-            return state.sessions.count > 1 ? state.sessions.removeFirst() : state.sessions[0]
-        }
+        replay.answer(request)
     }
 }
 

@@ -45,7 +45,7 @@ enum DNSBench {
                 }
                 i += 1
             }
-            if mode != "disk", !IPAddressText.isLiteral(server) || zone.isEmpty { fail("--server (an IP) and --zone are required") }
+            if mode != "disk", IPAddress(server) == nil || zone.isEmpty { fail("--server (an IP) and --zone are required") }
         }
     }
 

@@ -60,7 +60,7 @@ struct Options {
             }
             i += 1
         }
-        guard !url.isEmpty || mail != nil, IPAddressText.isLiteral(address) else { fail("--url and --address (an IP) are required") }
+        guard !url.isEmpty || mail != nil, (IPAddress(address) != nil) else { fail("--url and --address (an IP) are required") }
         if let mail, mail != "smtp" && mail != "imap" || host.isEmpty || port == 0 { fail("--mail smtp|imap needs --host and --port") }
     }
 }

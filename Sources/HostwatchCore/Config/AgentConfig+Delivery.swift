@@ -61,7 +61,7 @@ extension AgentConfig {
         }
         let before = reader.problems.errors.count
         let address = reader.string("address")
-        if let address, !IPAddressText.isLiteral(address), let node = reader.members.first(where: { $0.key == "address" })?.value {
+        if let address, IPAddress(address) == nil, let node = reader.members.first(where: { $0.key == "address" })?.value {
             reader.report(node, path: reader.path(of: "address"), "\"\(address)\" is not an IP address")
         }
         let spec: SinkSpec?

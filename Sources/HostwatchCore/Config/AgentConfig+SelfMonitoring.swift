@@ -57,7 +57,7 @@ extension AgentConfig {
         heartbeat.every = reader.duration("every", minimum: .milliseconds(100)) ?? heartbeat.every
         heartbeat.timeout = reader.duration("timeout", minimum: .milliseconds(10)) ?? heartbeat.timeout
         heartbeat.address = reader.string("address")
-        if let address = heartbeat.address, !IPAddressText.isLiteral(address),
+        if let address = heartbeat.address, IPAddress(address) == nil,
            let node = reader.members.first(where: { $0.key == "address" })?.value {
             reader.report(node, path: reader.path(of: "address"), "\"\(address)\" is not an IP address")
         }

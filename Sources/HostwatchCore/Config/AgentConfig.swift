@@ -62,7 +62,7 @@ public struct AgentConfig: Sendable, Hashable {
         if var s = reader.object("server", required: true) {
             let name = s.string("name", required: true)
             let address = s.string("address", required: true)
-            if let address, !IPAddressText.isLiteral(address), let node = s.members.first(where: { $0.key == "address" })?.value {
+            if let address, IPAddress(address) == nil, let node = s.members.first(where: { $0.key == "address" })?.value {
                 s.report(node, path: s.path(of: "address"), "\"\(address)\" is not an IP address (hostwatch never resolves names through the system resolver)")
             }
             s.finish()
@@ -100,7 +100,7 @@ public struct AgentConfig: Sendable, Hashable {
                 defer { p.finish() }
                 let name = p.string("name", required: true)
                 let address = p.string("address", required: true)
-                if let address, !IPAddressText.isLiteral(address), let n = p.members.first(where: { $0.key == "address" })?.value {
+                if let address, IPAddress(address) == nil, let n = p.members.first(where: { $0.key == "address" })?.value {
                     p.report(n, path: p.path(of: "address"), "\"\(address)\" is not an IP address")
                     return nil
                 }
@@ -248,10 +248,4 @@ public struct AgentConfig: Sendable, Hashable {
         timing.recoveries = reader.int("recoveries", in: 1...100) ?? timing.recoveries
         return timing
     }
-}
-
-/// Recognises IP address literals without asking any resolver.
-public enum IPAddressText {
-    /// True for a dotted-quad IPv4 address or an IPv6 address (no brackets, no zone).
-    public static func isLiteral(_ text: String) -> Bool { IPAddress(text) != nil }
 }

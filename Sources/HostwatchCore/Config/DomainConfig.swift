@@ -114,7 +114,7 @@ extension HTTPCheck.Configuration {
             }
         }
         let address = reader.string("address")
-        if let address, !IPAddressText.isLiteral(address), let node = reader.members.first(where: { $0.key == "address" })?.value {
+        if let address, IPAddress(address) == nil, let node = reader.members.first(where: { $0.key == "address" })?.value {
             reader.report(node, path: reader.path(of: "address"), "\"\(address)\" is not an IP address")
         }
         let expectStatus = reader.ints("expect_status", in: 100...599) ?? []

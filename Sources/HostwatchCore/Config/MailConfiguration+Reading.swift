@@ -82,7 +82,7 @@ enum MailKeys {
     /// `address` (an IP literal: never resolved) and `host` (the certificate's name).
     static func place(_ reader: inout ConfigReader) -> (address: String?, host: String?) {
         let address = reader.string("address")
-        if let address, !IPAddressText.isLiteral(address), let node = reader.members.first(where: { $0.key == "address" })?.value {
+        if let address, IPAddress(address) == nil, let node = reader.members.first(where: { $0.key == "address" })?.value {
             reader.report(node, path: reader.path(of: "address"), "\"\(address)\" is not an IP address")
         }
         let host = reader.string("host")

@@ -94,10 +94,6 @@ public struct Debounce: Sendable, Hashable, Codable {
         return .none
     }
 
-    /// Records one result with the consecutive rule only.
-    public mutating func record(failed: Bool, at time: Date, failures: Int, recoveries: Int) -> Transition {
-        record(failed: failed, at: time, rule: Rule(failures: failures, recoveries: recoveries))
-    }
 
     /// True while results disagree with the settled state: the scheduler then rechecks at the
     /// retry interval instead of the normal one.

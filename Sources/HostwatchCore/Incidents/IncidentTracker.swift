@@ -201,10 +201,6 @@ public struct IncidentTracker: Sendable {
     /// Silences and maintenance windows in force at `now`.
     public func silencesActive(at now: Date) -> [Silence] { silences.filter { $0.isActive(at: now) } }
 
-    /// Checks currently down.
-    public var downChecks: [CheckID] {
-        state.checks.filter { $0.value.debounce.isDown }.map(\.key).sorted()
-    }
 
     /// A responder acknowledged the ticket with this key: no more reminders.
     public mutating func acknowledge(key: String) {

@@ -9,7 +9,7 @@ import Testing
     func run(_ results: [Bool], failures: Int = 3, recoveries: Int = 2, start: Debounce = Debounce()) -> [Debounce.Transition] {
         var debounce = start
         return results.enumerated().map { i, failed in
-            debounce.record(failed: failed, at: t0.addingTimeInterval(Double(i)), failures: failures, recoveries: recoveries)
+            debounce.record(failed: failed, at: t0.addingTimeInterval(Double(i)), rule: .init(failures: failures, recoveries: recoveries))
         }
     }
 
@@ -38,9 +38,9 @@ import Testing
     @Test func isUnsettledWhileFailingOrDown() {
         var d = Debounce()
         #expect(!d.isUnsettled)
-        _ = d.record(failed: true, at: t0, failures: 3, recoveries: 2)
+        _ = d.record(failed: true, at: t0, rule: .init(failures: 3, recoveries: 2))
         #expect(d.isUnsettled)
-        _ = d.record(failed: false, at: t0, failures: 3, recoveries: 2)
+        _ = d.record(failed: false, at: t0, rule: .init(failures: 3, recoveries: 2))
         #expect(!d.isUnsettled)
     }
 }
