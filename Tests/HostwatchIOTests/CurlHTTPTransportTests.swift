@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HostwatchCore
+import HostwatchTestKit
 import Testing
 @testable import HostwatchIO
 

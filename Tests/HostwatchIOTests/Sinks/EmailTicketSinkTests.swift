@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HostwatchTestKit
 import Testing
 @testable import HostwatchCore
 @testable import HostwatchIO

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import HostwatchTestKit
 import Testing
 @testable import HostwatchCore
 @testable import HostwatchIO

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HostwatchTestKit
 
 /// A plain-text mail server of the test's own script on a `FakeServer`, for fault injection:
 /// it sends `greeting` (raw bytes, line break included, or nothing), then answers each line it

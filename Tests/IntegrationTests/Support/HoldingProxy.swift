@@ -1,60 +1,25 @@
 import Foundation
 import Glibc
+import HostwatchTestKit
 
 /// Fault injection between the agent and a real server: an HTTP proxy on 127.0.0.1 that passes
 /// each request on (one request per connection) and returns the answer, except that while
 /// `holdMatching` matches a request line, the request still reaches the server but its answer
 /// is never returned: the client waits, as it would if it died right after the server acted.
 final class HoldingProxy: @unchecked Sendable {
-    let port: UInt16
+    var port: UInt16 { server.port }
     private let upstreamPort: UInt16
-    private let listener: Int32
     private let lock = NSLock()
     private var held: [String] = []
     private var pattern: String?
-    private var clients: [Int32] = []
-    private var stopped = false
+    private var server: FakeServer!
 
     init(upstreamPort: UInt16) throws {
         self.upstreamPort = upstreamPort
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0, listen(listener, 64) == 0 else { throw FixtureError.fileSystem(path: "proxy", reason: "cannot listen") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        port = UInt16(bigEndian: address.sin_port)
-        Thread { [self] in
-            while true {
-                let fd = accept(listener, nil, nil)
-                guard fd >= 0 else { close(listener); return }
-                let keep = lock.withLock { () -> Bool in
-                    guard !stopped else { return false }
-                    clients.append(fd)
-                    return true
-                }
-                guard keep else { close(fd); return }
-                Thread { [self] in
-                    serve(fd)
-                    lock.withLock {
-                        clients.removeAll { $0 == fd }
-                        close(fd)
-                    }
-                }.start()
-            }
-        }.start()
+        server = try FakeServer { [unowned self] client in serve(client) }
     }
 
-    func stop() {
-        lock.withLock {
-            stopped = true
-            for fd in clients { shutdown(fd, Int32(SHUT_RDWR)) }
-        }
-        shutdown(listener, Int32(SHUT_RDWR))
-    }
+    func stop() { server.stop() }
 
     /// Holds the answers to requests whose first line starts with `prefix` (nil: pass all).
     func hold(_ prefix: String?) { lock.withLock { pattern = prefix } }
@@ -75,7 +40,7 @@ final class HoldingProxy: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = upstreamPort.bigEndian
         let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard connected == 0, Self.send(upstream, request) else { return }
+        guard connected == 0, FakeServer.send(upstream, request) else { return }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -94,18 +59,9 @@ final class HoldingProxy: @unchecked Sendable {
             _ = read(client, &byte, 1)
             return
         }
-        _ = Self.send(client, response)
+        _ = FakeServer.send(client, response)
     }
 
-    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return false }
-            offset += n
-        }
-        return true
-    }
 
     /// One request: head plus a Content-Length body.
     static func readMessage(_ fd: Int32, isResponse: Bool) -> [UInt8]? {

@@ -1,18 +1,20 @@
 import Foundation
 import Glibc
 
-/// A TCP listener on 127.0.0.1 with a port of the kernel's choosing, for fault injection only
-/// (real servers are the integration tests' business): each accepted connection is handed to
+/// A TCP listener on 127.0.0.1 with a port of the kernel's choosing, for fault injection and
+/// small stand-ins (a hostile server, a holding proxy, a heartbeat receiver); real servers are
+/// the integration tests' business: each accepted connection is handed to
 /// `behaviour` on its own thread and closed when it returns. `stop()` closes the listener and every connection.
-final class FakeServer: @unchecked Sendable {
-    let port: UInt16
+public final class FakeServer: @unchecked Sendable {
+    public let port: UInt16
     private let listener: Int32
     private let lock = NSLock()
     private var connections: [Int32] = []
     private var stopped = false
 
-    init(_ behaviour: @escaping @Sendable (Int32) -> Void) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    public init(_ behaviour: @escaping @Sendable (Int32) -> Void) throws {
+        // Close-on-exec: servers started by a test must not inherit the listener.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         self.listener = listener
         var one: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -63,7 +65,7 @@ final class FakeServer: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    public func stop() {
         lock.withLock {
             stopped = true
             for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
@@ -72,7 +74,7 @@ final class FakeServer: @unchecked Sendable {
     }
 
     /// Writes all of `bytes`; false once the peer is gone.
-    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    public static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -83,7 +85,7 @@ final class FakeServer: @unchecked Sendable {
     }
 
     /// Reads the request head (up to the blank line, or whatever arrives first).
-    static func readRequest(_ fd: Int32) {
+    public static func readRequest(_ fd: Int32) {
         var buffer = [UInt8](repeating: 0, count: 4096)
         _ = read(fd, &buffer, buffer.count)
     }
