@@ -91,6 +91,18 @@ struct MailCheckTests {
          Data("probe@a.test\0probe@a.test\0\(password)".utf8).base64EncodedString()]
     }
 
+    /// Waits until every check of the lab passes again. postfix and dovecot apply a reload
+    /// asynchronously (new processes pick it up), so a test that changed their config restores it
+    /// and waits here: the next test must not meet the changed server.
+    func waitUntilHealthy() async throws {
+        var last: [String: Result] = [:]
+        let healthy = try await waitUntil(timeout: .seconds(20), poll: .milliseconds(300)) { () async throws -> Bool in
+            last = try await check().results
+            return !last.isEmpty && last.values.allSatisfy { $0.status == "ok" }
+        }
+        #expect(healthy, "\(last.filter { $0.value.status != "ok" }.mapValues(\.summary))")
+    }
+
     @Test func everyPortPassesWhenHealthyAndTheRoundTripCleansUp() async throws {
         let lab = try lab
         let before = lab.servers.messageCount
@@ -183,6 +195,11 @@ struct MailCheckTests {
         // Never DATA: the relay test resets and quits.
         #expect(relay?.transcript.contains("> RSET") == true)
         #expect(relay?.transcript.contains("> DATA") == false)
+        // Close the relay again before the next test: see `waitUntilHealthy`.
+        try lab.servers.postconf(["mynetworks = 192.0.2.1/32", "default_transport = error:mail never leaves the test machine",
+                                  "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination"])
+        try lab.servers.reloadPostfix()
+        try await waitUntilHealthy()
     }
 
     @Test func anExpiredCertificateIsCaughtOnEveryTLSPort() async throws {
@@ -204,6 +221,8 @@ struct MailCheckTests {
             #expect(result.summary.contains("valid until "), "\(result.summary)")
             #expect(result.severity == "critical")
         }
+        try lab.servers.useCertificate(try lab.ca.issue(names: ["a.test", "mx.a.test"], days: 90))
+        try await waitUntilHealthy()
     }
 
     @Test func aCertificateForAnotherNameIsCaught() async throws {
@@ -222,6 +241,8 @@ struct MailCheckTests {
             #expect(result.summary.contains("a.test"), "\(result.summary)")
             #expect(result.summary.contains("other.test"), "\(result.summary)")
         }
+        try lab.servers.useCertificate(try lab.ca.issue(names: ["a.test", "mx.a.test"], days: 90))
+        try await waitUntilHealthy()
     }
 
     @Test func theRoundTripFailsWhenTheMailboxIsNotWritable() async throws {
@@ -238,8 +259,8 @@ struct MailCheckTests {
         #expect(roundTrip.summary.hasPrefix("Round trip: accepted at "), "\(roundTrip.summary)")
         #expect(roundTrip.summary.contains("not delivered to probe@a.test within 4s"), "\(roundTrip.summary)")
         // Everything else still passes: mail is accepted, it just does not arrive.
-        #expect(results["a.test/smtp[0]"]?.status == "ok")
-        #expect(results["a.test/imap[0]"]?.status == "ok")
+        #expect(results["a.test/smtp[0]"]?.status == "ok", "\(results["a.test/smtp[0]"]?.summary ?? "")")
+        #expect(results["a.test/imap[0]"]?.status == "ok", "\(results["a.test/imap[0]"]?.summary ?? "")")
     }
 
     @Test func aServerHungAfterItsGreetingDelaysNoneOfTheOthers() async throws {
