@@ -46,8 +46,9 @@ public actor OutboxDelivery {
     private var confirmed: [String: Int] = [:]
     /// Open warning tickets by sink name.
     private var warnings: [String: String] = [:]
-    private var waiter: CheckedContinuation<Void, Never>?
-    private var signalled = false
+    private let wakeup = Wakeup()
+    /// Turns of the delivery loop since start: an idle agent turns about once a second.
+    public private(set) var turns = 0
     /// The event files as last listed; the folder is listed again on a nudge and once a second,
     /// not after every delivery (a backlog of thousands would make that quadratic).
     private var entries: [OutboxFolder.Entry] = []
@@ -103,7 +104,8 @@ public actor OutboxDelivery {
                     let seconds = max(0, min(1, due.timeIntervalSinceNow))
                     wait = .milliseconds(Int64(seconds * 1000) + 1)
                 }
-                await waitForSignal(upTo: wait)
+                turns += 1
+                _ = await wakeup.wait(upTo: wait)
             }
             group.cancelAll()
         }
@@ -331,29 +333,6 @@ public actor OutboxDelivery {
     // MARK: Waiting
 
     private func signal() {
-        if let waiter {
-            self.waiter = nil
-            waiter.resume()
-        } else {
-            signalled = true
-        }
-    }
-
-    private func waitForSignal(upTo timeout: Duration) async {
-        if signalled {
-            signalled = false
-            return
-        }
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.signal()
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { waiter = $0 }
-        } onCancel: {
-            Task { await self.signal() }
-        }
-        timer.cancel()
-        signalled = false
+        wakeup.signal()
     }
 }

@@ -175,4 +175,37 @@ import Testing
         #expect(done)
         #expect(sink.delivered.map(\.revision) == [1])
     }
+
+    /// Issue 16: once a ticket changed, the loop turned about a thousand times a second for the
+    /// life of the agent, with or without sinks. Idle, it turns about once a second; each nudge
+    /// adds a turn.
+    @Test(arguments: [false, true])
+    func theLoopIdlesAfterTicketChanges(withSink: Bool) async throws {
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try FileTicketStore(folder: path)
+        let sink = InMemoryTicketSink()
+        let delivery = OutboxDelivery(store: store, server: .init(name: "web01", address: "127.0.0.1"),
+                                      destinations: withSink ? [.init(name: "rt", sink: sink)] : [],
+                                      policy: fast, logger: Logger(label: "test", level: .error))
+        let task = Task { await delivery.run() }
+        defer { task.cancel() }
+        for i in 0..<20 {
+            let ticket = try store.open(draft("check:\(i)"))
+            _ = try store.update(id: ticket.id) { t throws(TicketStoreError) in t.resolve(at: t0, step: "recovered") }
+            delivery.nudge()
+            delivery.nudge()
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try !store.outbox.entries().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try store.outbox.entries().isEmpty)
+        // Measure a rate: over 1.5 s an idle loop turns once or twice (its one-second wait), plus
+        // the last nudges; before the fix, thousands of times.
+        let before = await delivery.turns
+        try await Task.sleep(for: .milliseconds(1500))
+        let turned = await delivery.turns - before
+        #expect(turned <= 6, "the delivery loop turned \(turned) times in 1.5 s while idle")
+        task.cancel()
+        await task.value
+    }
 }
