@@ -27,6 +27,21 @@ static inline CURLcode hw_easy_getinfo_pointer(CURL *h, CURLINFO i, void **v) { 
 static inline CURLcode hw_easy_getinfo_socket(CURL *h, curl_socket_t *v) { return curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, v); }
 static inline CURLcode hw_easy_getinfo_certinfo(CURL *h, struct curl_certinfo **v) { return curl_easy_getinfo(h, CURLINFO_CERTINFO, v); }
 
+/* A share handle for TLS sessions, locked by one mutex: the loop thread resumes and stores
+   sessions, and an easy handle may be cleaned up on another thread. */
+#include <pthread.h>
+static pthread_mutex_t hw_share_mutex = PTHREAD_MUTEX_INITIALIZER;
+static void hw_share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *u) { (void)h; (void)d; (void)a; (void)u; pthread_mutex_lock(&hw_share_mutex); }
+static void hw_share_unlock(CURL *h, curl_lock_data d, void *u) { (void)h; (void)d; (void)u; pthread_mutex_unlock(&hw_share_mutex); }
+static inline CURLSH *hw_share_tls_sessions(void) {
+    CURLSH *share = curl_share_init();
+    if (!share) return NULL;
+    curl_share_setopt(share, CURLSHOPT_LOCKFUNC, hw_share_lock);
+    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, hw_share_unlock);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    return share;
+}
+
 static inline CURLMcode hw_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 
 #endif

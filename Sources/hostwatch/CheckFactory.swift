@@ -16,7 +16,7 @@ struct CheckFactory {
     /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
         agent = config.agent
-        http = CurlHTTPTransport(loop: loop)
+        http = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: config.agent.defaults.certCheckEvery))
         mail = CurlMailTransport(loop: loop)
         dns = SocketDNSTransport(loop: dnsLoop)
         disk = LocalDiskTransport()

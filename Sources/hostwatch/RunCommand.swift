@@ -148,7 +148,9 @@ enum RunCommand {
                         }
                         // Without sinks nothing waits: the outbox drops such events at once.
                         let pending = config.delivery.sinks.isEmpty ? 0 : (try? store.outbox.entries().count) ?? 0
-                        return MetricsSnapshot(checks: samples, openIncidents: open, outboxPending: pending, takenAt: Date())
+                        var snapshot = MetricsSnapshot(checks: samples, openIncidents: open, outboxPending: pending, takenAt: Date())
+                        (snapshot.lateness, snapshot.started) = await scheduler.schedulingFigures()
+                        return snapshot
                     }.run()
                 }
             }

@@ -22,14 +22,24 @@ actor Scheduler {
     /// order, so a store outage delays a ticket but never loses one.
     private var backlog: [IncidentAction] = []
     private var lastResults: [CheckID: (summary: String, at: Date)] = [:]
+    /// What each check showed at its last result: ok, or its failure message.
+    private var lastShown: [CheckID: String] = [:]
     /// The last results of each check (a bounded ring) and the latest transcript of each
     /// failing check: the evidence of the incidents they join.
     private var history: [CheckID: [EvidenceCollector.RunRecord]] = [:]
     private var failingTranscripts: [CheckID: String] = [:]
     private let historyLength = 20
     private var collector: EvidenceCollector
-    /// Results arrived since the status snapshot was last written.
+    /// Something `hostwatch status` shows changed since the snapshot was last written: a check's
+    /// first result, a check turning ok, failing or down, a new failure message, an incident.
+    /// Routine results of a steady check change nothing (issue 16: rewriting the snapshot of
+    /// every check each second cost more than the checks).
     private var statusDirty = true
+    /// An incident changed: the snapshot is written at the next tick, whatever `statusEvery` says.
+    private var incidentsChanged = false
+    /// Else the snapshot is written at most once per `statusEvery` (the shortest check interval).
+    private var statusEvery: TimeInterval = 1
+    private var lastStatusWrite: Date?
     /// When the tracker's state was last saved: at once after any incident change, else at
     /// most every `routineSave` (only debounce counters move in between).
     private var lastStateSave: Date?
@@ -43,6 +53,9 @@ actor Scheduler {
     /// Whether observations keep coming, for the watchdog and the heartbeat.
     private var liveness = Liveness(limit: .seconds(60), startedAt: .now)
     private var checkCount = 0
+    /// How late checks started, and how many started, by kind: for the metrics textfile.
+    private var latenesses = LatenessHistogram()
+    private var started: [String: UInt64] = [:]
 
     init(config: AgentConfig, store: FileTicketStore, logger: Logger) {
         tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
@@ -80,7 +93,8 @@ actor Scheduler {
         backlog += tracker.dropUnregistered(at: now)
         refreshFromStore(at: now)
         flushBacklog()
-        persist(at: now, stateChanged: true)
+        saveState(at: now, force: true)
+        writeStatus(at: now)
     }
 
     /// Takes a new set of checks after a config reload: state of checks that still exist is
@@ -97,7 +111,8 @@ actor Scheduler {
         backlog += tracker.dropUnregistered(at: now)
         refreshFromStore(at: now)
         flushBacklog()
-        persist(at: now, stateChanged: true)
+        saveState(at: now, force: true)
+        writeStatus(at: now)
     }
 
     /// Sets what to call after each ticket change (the outbox's nudge).
@@ -108,6 +123,9 @@ actor Scheduler {
     private func register(_ checks: [CheckFactory.Built]) {
         for built in checks { tracker.register(built.check.id, subject: built.subject) }
         checkCount = checks.count
+        let shortest = checks.map { $0.check.timing.interval }.min() ?? .seconds(1)
+        statusEvery = max(1, shortest.timeInterval)
+        statusDirty = true
         liveness = Liveness(limit: Liveness.limit(for: checks.map(\.check.timing)), startedAt: .now)
         let current = Set(checks.map(\.check.id))
         samples = samples.filter { current.contains($0.key) }
@@ -124,28 +142,37 @@ actor Scheduler {
         Array(samples.values)
     }
 
+    /// How late checks started since the agent did, and how many started, by kind.
+    func schedulingFigures() -> (lateness: LatenessHistogram, started: [String: UInt64]) {
+        (latenesses, started)
+    }
+
     /// Runs every check until the surrounding task is cancelled.
     nonisolated func run(_ checks: [CheckFactory.Built]) async {
+        let clock = ContinuousClock()
+        let origin = clock.now
         await withTaskGroup(of: Void.self) { group in
             for built in checks {
-                group.addTask { await self.loop(built.check) }
+                group.addTask { await self.loop(built.check, clock: clock, origin: origin) }
             }
             group.addTask { await self.housekeeping() }
         }
     }
 
-    private nonisolated func loop(_ check: any Check) async {
+    /// Runs one check on its `CheckSchedule`: every check's times fall on one grid from
+    /// `origin`, so the checks due together wake together.
+    private nonisolated func loop(_ check: any Check, clock: ContinuousClock, origin: ContinuousClock.Instant) async {
         let timing = check.timing
-        // Spread first runs over the interval (at most 5 s) by a stable hash of the check,
-        // so a thousand checks do not all start in the same instant.
-        let spreadMs = min(timing.interval.milliseconds, 5000)
-        let offset = spreadMs > 0 ? Int64(Self.stableHash(check.id.description) % UInt64(spreadMs)) : 0
-        try? await Task.sleep(for: .milliseconds(offset))
+        let schedule = CheckSchedule(interval: timing.interval, retryInterval: timing.retryInterval,
+                                     seed: Self.stableHash(check.id.description))
+        var due = schedule.first
         while !Task.isCancelled {
+            do { try await Task.sleep(until: origin + due, clock: clock) } catch { break }
+            let lateness = clock.now - (origin + due)
             let observation = await check.run(now: Date())
             if Task.isCancelled { break }
-            let unsettled = await record(observation)
-            try? await Task.sleep(for: unsettled ? timing.retryInterval : timing.interval)
+            let unsettled = await record(observation, lateness: lateness)
+            due = schedule.next(after: due, now: clock.now - origin, unsettled: unsettled)
         }
     }
 
@@ -157,8 +184,10 @@ actor Scheduler {
         }
     }
 
-    private func record(_ observation: Observation) -> Bool {
+    private func record(_ observation: Observation, lateness: Duration) -> Bool {
         let now = Date()
+        latenesses.record(lateness)
+        started[observation.check.kind, default: 0] += 1
         samples[observation.check] = MetricsSnapshot.CheckSample(observation)
         liveness.progressed(at: .now)
         if let failure = observation.failure {
@@ -167,6 +196,8 @@ actor Scheduler {
             logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
         }
         lastResults[observation.check] = (observation.summary, observation.startedAt)
+        let shown = observation.failure.map { "\($0.kind.rawValue): \($0.message)" } ?? "ok"
+        if lastShown.updateValue(shown, forKey: observation.check) != shown { statusDirty = true }
         var ring = history[observation.check] ?? []
         ring.append(.init(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary,
                           durationMs: observation.duration.timeInterval * 1000))
@@ -178,21 +209,27 @@ actor Scheduler {
             failingTranscripts[observation.check] = nil
         }
         let actions = tracker.record(observation, at: now)
+        let unsettled = tracker.isUnsettled(observation.check)
+        // Counting up to an incident (failing 1/3, 2/3) shows in `status`; a check that stays
+        // down or stays ok does not change it.
+        if observation.failure != nil, unsettled { statusDirty = true }
         if !actions.isEmpty {
             backlog += actions
             flushBacklog()
-            // A new incident or change is saved at once; routine results wait for the tick.
-            persist(at: now, stateChanged: true)
-        } else {
+            // A new incident or change is saved at once; the snapshot follows at the tick.
             statusDirty = true
+            incidentsChanged = true
+            saveState(at: now, force: true)
         }
-        return tracker.isUnsettled(observation.check)
+        return unsettled
     }
 
     /// The last tick before the agent stops, saving the tracker's whole state.
     func finish() {
         tick()
-        persist(at: Date(), stateChanged: true)
+        let now = Date()
+        saveState(at: now, force: true)
+        writeStatus(at: now)
     }
 
     /// Once a second: silences and acknowledgements from the CLI, tracker time rules, saving.
@@ -202,7 +239,11 @@ actor Scheduler {
         let actions = tracker.tick(at: now)
         backlog += actions
         flushBacklog()
-        if !actions.isEmpty || statusDirty { persist(at: now, stateChanged: !actions.isEmpty) }
+        if !actions.isEmpty { incidentsChanged = true }
+        saveState(at: now, force: !actions.isEmpty)
+        if incidentsChanged || (statusDirty && lastStatusWrite.map({ now.timeIntervalSince($0) >= statusEvery }) ?? true) {
+            writeStatus(at: now)
+        }
         // Once an hour, resolved tickets past `tickets.archive_after` move to the archive.
         if lastArchive.map({ now.timeIntervalSince($0) >= 3600 }) ?? true {
             lastArchive = now
@@ -226,18 +267,29 @@ actor Scheduler {
         }
     }
 
-    private func persist(at now: Date, stateChanged: Bool) {
+    /// Saves the tracker's state: at once after an incident change (`force`), else at most every
+    /// `routineSave` (only debounce counters move in between).
+    private func saveState(at now: Date, force: Bool) {
+        guard force || lastStateSave.map({ now.timeIntervalSince($0) >= routineSave }) ?? true else { return }
         do {
-            if stateChanged || lastStateSave.map({ now.timeIntervalSince($0) >= routineSave }) ?? true {
-                try stateFile.save(tracker.state)
-                lastStateSave = now
-            }
-            var snapshot = tracker.snapshot(at: now, lastResults: lastResults)
-            for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
+            try stateFile.save(tracker.state)
+            lastStateSave = now
+        } catch {
+            logger.error("state.save_failed", ["path": stateFile.path, "error": error.description])
+        }
+    }
+
+    /// Writes the status snapshot (`hostwatch status`).
+    private func writeStatus(at now: Date) {
+        var snapshot = tracker.snapshot(at: now, lastResults: lastResults)
+        for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
+        do {
             try statusFile.save(snapshot)
             statusDirty = false
+            incidentsChanged = false
+            lastStatusWrite = now
         } catch {
-            logger.error("state.save_failed", ["error": error.description])
+            logger.error("state.save_failed", ["path": statusFile.path, "error": error.description])
         }
     }
 

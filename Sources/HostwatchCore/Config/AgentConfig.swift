@@ -13,6 +13,10 @@ public struct AgentConfig: Sendable, Hashable {
     public struct Defaults: Sendable, Hashable {
         public var timing = CheckTiming()
         public var certWarningDays = 14
+        /// How long a certificate examined on a full TLS handshake stands: in between, HTTPS
+        /// checks resume the TLS session and carry what the examination showed (`0s`: every
+        /// check makes a full handshake).
+        public var certCheckEvery: Duration = .seconds(3600)
         public init() {}
     }
 
@@ -79,6 +83,7 @@ public struct AgentConfig: Sendable, Hashable {
         if var d = reader.object("defaults") {
             defaults.timing = readTiming(&d, base: defaults.timing)
             defaults.certWarningDays = d.int("cert_warning_days", in: 0...3650) ?? defaults.certWarningDays
+            defaults.certCheckEvery = d.duration("cert_check_every", minimum: .zero) ?? defaults.certCheckEvery
             d.finish()
         }
         var limits = Limits()

@@ -35,6 +35,10 @@ public struct MetricsSnapshot: Sendable, Hashable {
     public var outboxPending: Int
     /// When the snapshot was taken: the textfile's "last cycle" time.
     public var takenAt: Date
+    /// How late checks started since the agent did (empty when not known).
+    public var lateness = LatenessHistogram()
+    /// Checks started since the agent did, by kind.
+    public var started: [String: UInt64] = [:]
 
     public init(checks: [CheckSample], openIncidents: [Severity: Int]?, outboxPending: Int, takenAt: Date) {
         self.checks = checks

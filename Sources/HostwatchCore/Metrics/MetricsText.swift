@@ -33,6 +33,21 @@ public enum MetricsText {
                 out += "hostwatch_open_incidents{severity=\"\(severity.rawValue)\"} \(open[severity] ?? 0)\n"
             }
         }
+        if !snapshot.started.isEmpty {
+            out += "# HELP hostwatch_checks_started_total Checks started since the agent started, by kind.\n"
+            out += "# TYPE hostwatch_checks_started_total counter\n"
+            for (kind, count) in snapshot.started.sorted(by: { $0.key < $1.key }) {
+                out += "hostwatch_checks_started_total{kind=\"\(escape(kind))\"} \(count)\n"
+            }
+        }
+        if snapshot.lateness.count > 0 {
+            let name = "hostwatch_check_lateness_seconds"
+            out += "# HELP \(name) How late checks started after their scheduled time.\n# TYPE \(name) histogram\n"
+            for (bound, total) in zip(LatenessHistogram.bounds.map { "\($0)" } + ["+Inf"], snapshot.lateness.cumulative) {
+                out += "\(name)_bucket{le=\"\(bound)\"} \(total)\n"
+            }
+            out += "\(name)_sum \(snapshot.lateness.sum)\n\(name)_count \(snapshot.lateness.count)\n"
+        }
         family("hostwatch_outbox_pending", "Ticket events waiting for delivery to a sink.")
         out += "hostwatch_outbox_pending \(snapshot.outboxPending)\n"
         family("hostwatch_last_cycle_timestamp_seconds", "When the agent last wrote this file, in Unix time.")

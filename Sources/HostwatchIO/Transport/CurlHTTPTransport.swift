@@ -8,18 +8,41 @@ import HostwatchCore
 /// The URL's host goes in SNI and the Host header while the connection is pinned to the
 /// request's address with `CURLOPT_CONNECT_TO`, per transfer (`CURLOPT_RESOLVE` would fill the
 /// multi handle's shared DNS cache, so two checks pinning one name to different addresses would
-/// race). Every check opens a fresh connection: a reused one would hide a dead listener.
+/// race). Every check opens a fresh connection: a reused one would hide a listener that no
+/// longer accepts.
+///
+/// HTTPS: a site's certificate is examined on a full handshake (verified, and read through
+/// `CURLOPT_CERTINFO`) when `certificates` has no standing examination of it; the checks in
+/// between resume the TLS session of the loop's share handle and carry the remembered facts.
 public struct CurlHTTPTransport: HTTPTransport {
     public let loop: CurlMultiLoop
     public var userAgent = "hostwatch/0.1"
+    /// Standing certificate examinations; nil examines every HTTPS transfer in full.
+    public let certificates: CertificateMemory?
 
-    public init(loop: CurlMultiLoop) {
+    public init(loop: CurlMultiLoop, certificates: CertificateMemory? = nil) {
         self.loop = loop
+        self.certificates = certificates
     }
 
     public func perform(_ request: HTTPRequest) async -> HTTPResponse {
-        let (transfer, code) = await loop.perform { prepare(request, verify: true) }
+        let isHTTPS = request.url.prefix(8).lowercased() == "https://"
+        let site = Self.site(of: request)
+        let standing = isHTTPS ? certificates?.recall(site, at: .now) : nil
+        let sessions = standing != nil ? certificates?.sessionCache(for: site) : nil
+        let (transfer, code) = await loop.perform { prepare(request, verify: true, sessions: sessions) }
         var response = response(from: transfer, code: code, request: request)
+        if isHTTPS, let certificates {
+            if response.error != nil {
+                certificates.forget(site)
+            } else if let standing {
+                response.certificate = standing.facts
+                let minutes = Int(standing.age.components.seconds / 60)
+                response.transcript.append(.note, "TLS session resumed; certificate as examined \(minutes) min ago (full handshake at least every \(DurationText.format(certificates.every)))")
+            } else if let facts = response.certificate {
+                certificates.remember(facts, of: site, at: .now)
+            }
+        }
         if code == CURLE_PEER_FAILED_VERIFICATION {
             // A failed verification leaves no certificate info: look again without verifying,
             // only as far as the handshake, to report the dates and names in the ticket.
@@ -36,7 +59,14 @@ public struct CurlHTTPTransport: HTTPTransport {
         return response
     }
 
-    private func prepare(_ request: HTTPRequest, verify: Bool) -> CurlTransfer {
+    /// What a certificate examination stands for: the name in the URL and the address reached.
+    static func site(of request: HTTPRequest) -> String {
+        let afterScheme = request.url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        let authority = afterScheme.count > 2 ? afterScheme[2] : Substring(request.url)
+        return "\(authority.lowercased()) via \(request.connectAddress ?? "-")"
+    }
+
+    private func prepare(_ request: HTTPRequest, verify: Bool, sessions: CertificateMemory.SessionCache? = nil) -> CurlTransfer {
         let transfer = CurlTransfer()
         transfer.readBodyBytes = max(request.readBodyBytes, request.keepBodyBytes)
         transfer.maxHeaderBytes = request.maxHeaderBytes
@@ -53,7 +83,15 @@ public struct CurlHTTPTransport: HTTPTransport {
             transfer.set(CURLOPT_CONNECT_TO, list: ["::\(host):"])
         }
         if request.url.prefix(8).lowercased() == "https://" {
-            transfer.set(CURLOPT_CERTINFO, 1)
+            if let sessions {
+                // No certificate is sent on a resumed session: nothing to dump.
+                hw_easy_setopt_pointer(transfer.easy, CURLOPT_SHARE, sessions.handle)
+            } else {
+                transfer.set(CURLOPT_CERTINFO, 1)
+                // A full handshake, whatever the session cache holds; its session is not kept
+                // either, so the next check makes one for the share handle without the dump.
+                transfer.set(CURLOPT_SSL_SESSIONID_CACHE, 0)
+            }
             if let ca = request.caFile { transfer.set(CURLOPT_CAINFO, ca) }
             transfer.set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0)
             transfer.set(CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0)

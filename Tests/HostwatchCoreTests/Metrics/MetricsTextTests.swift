@@ -43,6 +43,26 @@ import Testing
         #expect(MetricsText.render(snapshot) == expected)
     }
 
+    @Test func rendersStartsByKindAndTheLatenessHistogram() {
+        var snapshot = MetricsSnapshot(checks: [], openIncidents: nil, outboxPending: 0, takenAt: now)
+        snapshot.started = ["web": 12, "dns": 3]
+        snapshot.lateness.record(.microseconds(200))
+        snapshot.lateness.record(.milliseconds(30))
+        let text = MetricsText.render(snapshot)
+        #expect(text.contains("""
+        # TYPE hostwatch_checks_started_total counter
+        hostwatch_checks_started_total{kind="dns"} 3
+        hostwatch_checks_started_total{kind="web"} 12
+
+        """))
+        #expect(text.contains("# TYPE hostwatch_check_lateness_seconds histogram\n"))
+        #expect(text.contains("hostwatch_check_lateness_seconds_bucket{le=\"0.001\"} 1\n"))
+        #expect(text.contains("hostwatch_check_lateness_seconds_bucket{le=\"0.025\"} 1\n"))
+        #expect(text.contains("hostwatch_check_lateness_seconds_bucket{le=\"0.05\"} 2\n"))
+        #expect(text.contains("hostwatch_check_lateness_seconds_bucket{le=\"+Inf\"} 2\n"))
+        #expect(text.contains("hostwatch_check_lateness_seconds_count 2\n"))
+    }
+
     @Test func leavesOutWhatIsUnknownRatherThanReportingZero() {
         let text = MetricsText.render(MetricsSnapshot(checks: [], openIncidents: nil, outboxPending: 0, takenAt: now))
         #expect(!text.contains("hostwatch_open_incidents"))

@@ -1,0 +1,83 @@
+import CCurl
+import Synchronization
+import HostwatchCore
+
+/// What the last full TLS handshake of each site showed, so that the checks in between may
+/// resume its TLS session instead of repeating the handshake and the certificate's examination
+/// (issue 16: a full handshake with libcurl's certificate dump cost ~2 ms of CPU per HTTPS check).
+///
+/// A site is examined on a full handshake, its certificate read, at least every `every`, and
+/// again after any failure of its check: an expiry is computed from the remembered date against
+/// the current time, so it is never missed, and a replaced certificate shows within `every`.
+public final class CertificateMemory: Sendable {
+    private struct Remembered {
+        var facts: CertificateFacts
+        var examinedAt: ContinuousClock.Instant
+    }
+
+    /// A libcurl share handle holding the TLS sessions of up to eight sites. libcurl's share
+    /// keeps at most eight sessions (one per site), so one share for all would rarely still hold
+    /// a site's own: every eight sites have one. Kept for the life of the process (a transfer
+    /// may still use it).
+    public struct SessionCache: @unchecked Sendable {
+        public let handle: UnsafeMutableRawPointer
+    }
+
+    /// How long an examination stands.
+    public let every: Duration
+    private let sites = Mutex<[String: Remembered]>([:])
+    private struct Caches {
+        var bySite: [String: SessionCache] = [:]
+        var current: SessionCache?
+        var sitesInCurrent = 0
+    }
+    private let sessions = Mutex(Caches())
+    /// Sites per share handle: libcurl's share keeps eight sessions.
+    static let sitesPerCache = 8
+    private let makeCache: @Sendable () -> UnsafeMutableRawPointer?
+
+    public init(every: Duration, makeCache: @escaping @Sendable () -> UnsafeMutableRawPointer? = { hw_share_tls_sessions() }) {
+        self.every = every
+        self.makeCache = makeCache
+    }
+
+    /// The TLS session cache of `site`, made on first use.
+    public func sessionCache(for site: String) -> SessionCache? {
+        sessions.withLock { caches in
+            if let cache = caches.bySite[site] { return cache }
+            if caches.current == nil || caches.sitesInCurrent >= Self.sitesPerCache {
+                guard let handle = makeCache() else { return nil }
+                caches.current = SessionCache(handle: handle)
+                caches.sitesInCurrent = 0
+            }
+            caches.sitesInCurrent += 1
+            caches.bySite[site] = caches.current
+            return caches.current
+        }
+    }
+
+    /// The facts of `site` examined less than `every` ago, and how long ago; nil means: examine now.
+    public func recall(_ site: String, at now: ContinuousClock.Instant) -> (facts: CertificateFacts, age: Duration)? {
+        guard every > .zero else { return nil }
+        return sites.withLock { sites in
+            guard let remembered = sites[site] else { return nil }
+            let age = now - remembered.examinedAt
+            guard age < every else {
+                sites[site] = nil
+                return nil
+            }
+            return (remembered.facts, age)
+        }
+    }
+
+    /// Keeps what a full handshake of `site` showed.
+    public func remember(_ facts: CertificateFacts, of site: String, at now: ContinuousClock.Instant) {
+        guard every > .zero else { return }
+        sites.withLock { $0[site] = Remembered(facts: facts, examinedAt: now) }
+    }
+
+    /// Forgets `site` (its check failed): the next check examines it afresh.
+    public func forget(_ site: String) {
+        _ = sites.withLock { $0.removeValue(forKey: site) }
+    }
+}
