@@ -16,8 +16,9 @@ struct CheckFactory {
     /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
         agent = config.agent
-        http = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: config.agent.defaults.certCheckEvery))
-        mail = CurlMailTransport(loop: loop)
+        let certificates = CertificateMemory(every: config.agent.defaults.certCheckEvery)
+        http = CurlHTTPTransport(loop: loop, certificates: certificates)
+        mail = CurlMailTransport(loop: loop, certificates: certificates)
         dns = SocketDNSTransport(loop: dnsLoop)
         disk = LocalDiskTransport()
         configFolder = PathText.parent(of: config.path)

@@ -151,6 +151,39 @@ struct MailCheckTests {
         #expect(results["a.test/mail_roundtrip"]?.summary.contains("then IMAP: connect to \(address):993 refused") == true)
     }
 
+    /// Between certificate examinations a mail session resumes TLS and carries what the last
+    /// full handshake showed, on STARTTLS and on implicit TLS alike; a failure ends the standing.
+    @Test func sessionsBetweenExaminationsCarryTheCertificate() async throws {
+        let lab = try lab
+        let loop = CurlMultiLoop(maxInFlight: 4)
+        defer { loop.shutdownAndWait() }
+        let transport = CurlMailTransport(loop: loop, certificates: CertificateMemory(every: .seconds(3600)))
+        for (proto, port, tls) in [(MailProtocol.smtp, 25, MailTLS.starttls), (.imap, 993, .implicit)] {
+            let request = MailRequest(proto: proto, host: "a.test", address: lab.servers.address, port: port, tls: tls,
+                                      timeout: .seconds(5), caFile: lab.ca.caFile)
+            let first = await transport.perform(request)
+            #expect(first.error == nil, "\(first.transcript.rendered)")
+            let examined = try #require(first.certificate, "\(proto) \(port)")
+            #expect(!first.transcript.text.contains("TLS session resumed"))
+            for _ in 0..<2 {
+                let later = await transport.perform(request)
+                #expect(later.error == nil, "\(later.transcript.rendered)")
+                #expect(later.certificate == examined)
+                #expect(later.transcript.text.contains("TLS session resumed; certificate as examined 0 min ago"))
+            }
+        }
+        let smtp = MailRequest(proto: .smtp, host: "a.test", address: lab.servers.address, port: 25, tls: .starttls,
+                               timeout: .seconds(5), caFile: lab.ca.caFile)
+        try lab.servers.stopPostfix()
+        let failed = await transport.perform(smtp)
+        try lab.servers.startPostfix()
+        #expect(failed.error != nil)
+        let afterwards = await transport.perform(smtp)
+        #expect(afterwards.error == nil, "\(afterwards.transcript.rendered)")
+        #expect(afterwards.certificate?.notAfter != nil)
+        #expect(!afterwards.transcript.text.contains("TLS session resumed"))
+    }
+
     @Test func stoppingPostfixFailsEverySMTPPortAtConnect() async throws {
         let lab = try lab
         try lab.servers.stopPostfix()

@@ -70,6 +70,35 @@ public final class CertificateMemory: Sendable {
         }
     }
 
+    /// How one transfer to a site treats TLS: examine the certificate on a full handshake, or
+    /// resume the site's session and carry the standing examination.
+    public struct Plan: Sendable {
+        public var site: String
+        public var standing: (facts: CertificateFacts, age: Duration)?
+        public var sessions: SessionCache?
+    }
+
+    /// The plan for the next transfer to `site`.
+    public func plan(_ site: String) -> Plan {
+        let standing = recall(site, at: .now)
+        return Plan(site: site, standing: standing, sessions: standing == nil ? nil : sessionCache(for: site))
+    }
+
+    /// After the transfer: what the check should take as the site's certificate (`seen` on a
+    /// full handshake, else the standing facts) and a transcript note when it was carried.
+    public func settle(_ plan: Plan, failed: Bool, seen: CertificateFacts?) -> (facts: CertificateFacts?, note: String?) {
+        if failed {
+            forget(plan.site)
+            return (seen, nil)
+        }
+        guard let standing = plan.standing else {
+            if let seen { remember(seen, of: plan.site, at: .now) }
+            return (seen, nil)
+        }
+        let minutes = Int(standing.age.components.seconds / 60)
+        return (standing.facts, "TLS session resumed; certificate as examined \(minutes) min ago (full handshake at least every \(DurationText.format(every)))")
+    }
+
     /// Keeps what a full handshake of `site` showed.
     public func remember(_ facts: CertificateFacts, of site: String, at now: ContinuousClock.Instant) {
         guard every > .zero else { return }

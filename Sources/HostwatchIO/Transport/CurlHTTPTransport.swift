@@ -27,21 +27,13 @@ public struct CurlHTTPTransport: HTTPTransport {
 
     public func perform(_ request: HTTPRequest) async -> HTTPResponse {
         let isHTTPS = request.url.prefix(8).lowercased() == "https://"
-        let site = Self.site(of: request)
-        let standing = isHTTPS ? certificates?.recall(site, at: .now) : nil
-        let sessions = standing != nil ? certificates?.sessionCache(for: site) : nil
-        let (transfer, code) = await loop.perform { prepare(request, verify: true, sessions: sessions) }
+        let plan = isHTTPS ? certificates?.plan(Self.site(of: request)) : nil
+        let (transfer, code) = await loop.perform { prepare(request, verify: true, plan: plan) }
         var response = response(from: transfer, code: code, request: request)
-        if isHTTPS, let certificates {
-            if response.error != nil {
-                certificates.forget(site)
-            } else if let standing {
-                response.certificate = standing.facts
-                let minutes = Int(standing.age.components.seconds / 60)
-                response.transcript.append(.note, "TLS session resumed; certificate as examined \(minutes) min ago (full handshake at least every \(DurationText.format(certificates.every)))")
-            } else if let facts = response.certificate {
-                certificates.remember(facts, of: site, at: .now)
-            }
+        if let plan, let certificates {
+            let settled = certificates.settle(plan, failed: response.error != nil, seen: response.certificate)
+            response.certificate = settled.facts
+            if let note = settled.note { response.transcript.append(.note, note) }
         }
         if code == CURLE_PEER_FAILED_VERIFICATION {
             // A failed verification leaves no certificate info: look again without verifying,
@@ -66,7 +58,7 @@ public struct CurlHTTPTransport: HTTPTransport {
         return "\(authority.lowercased()) via \(request.connectAddress ?? "-")"
     }
 
-    private func prepare(_ request: HTTPRequest, verify: Bool, sessions: CertificateMemory.SessionCache? = nil) -> CurlTransfer {
+    private func prepare(_ request: HTTPRequest, verify: Bool, plan: CertificateMemory.Plan? = nil) -> CurlTransfer {
         let transfer = CurlTransfer()
         transfer.readBodyBytes = max(request.readBodyBytes, request.keepBodyBytes)
         transfer.maxHeaderBytes = request.maxHeaderBytes
@@ -83,15 +75,7 @@ public struct CurlHTTPTransport: HTTPTransport {
             transfer.set(CURLOPT_CONNECT_TO, list: ["::\(host):"])
         }
         if request.url.prefix(8).lowercased() == "https://" {
-            if let sessions {
-                // No certificate is sent on a resumed session: nothing to dump.
-                hw_easy_setopt_pointer(transfer.easy, CURLOPT_SHARE, sessions.handle)
-            } else {
-                transfer.set(CURLOPT_CERTINFO, 1)
-                // A full handshake, whatever the session cache holds; its session is not kept
-                // either, so the next check makes one for the share handle without the dump.
-                transfer.set(CURLOPT_SSL_SESSIONID_CACHE, 0)
-            }
+            transfer.useTLS(plan)
             if let ca = request.caFile { transfer.set(CURLOPT_CAINFO, ca) }
             transfer.set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0)
             transfer.set(CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0)

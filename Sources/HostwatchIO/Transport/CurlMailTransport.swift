@@ -10,11 +10,17 @@ import HostwatchCore
 /// LOGOUT) is a `CurlDialogue` the loop drives without blocking. As for HTTP, the server's name
 /// is in the URL (SNI, certificate check) and the connection is pinned to the request's address
 /// with `CURLOPT_CONNECT_TO`, so no name is ever resolved; SMTP's EHLO name is the URL's path.
+///
+/// With TLS, a server's certificate is examined on a full handshake when `certificates` has no
+/// standing examination of it, and sessions are resumed in between, as for HTTPS.
 public struct CurlMailTransport: MailTransport {
     public let loop: CurlMultiLoop
+    /// Standing certificate examinations; nil examines every TLS session in full.
+    public let certificates: CertificateMemory?
 
-    public init(loop: CurlMultiLoop) {
+    public init(loop: CurlMultiLoop, certificates: CertificateMemory? = nil) {
         self.loop = loop
+        self.certificates = certificates
     }
 
     public func perform(_ request: MailRequest) async -> MailSession {
@@ -28,8 +34,14 @@ public struct CurlMailTransport: MailTransport {
             }
         }
         let secret = password
-        let (transfer, code) = await loop.perform { prepare(request, password: secret, verify: true) }
+        let plan = request.tls != .off ? certificates?.plan("\(Self.url(of: request)) via \(request.address)") : nil
+        let (transfer, code) = await loop.perform { prepare(request, password: secret, verify: true, plan: plan) }
         var session = session(from: transfer, code: code)
+        if let plan, let certificates {
+            let settled = certificates.settle(plan, failed: session.error != nil, seen: session.certificate)
+            session.certificate = settled.facts
+            if let note = settled.note { session.transcript.append(.note, note) }
+        }
         if code == CURLE_PEER_FAILED_VERIFICATION {
             // A failed verification leaves no certificate info: look again without verifying and
             // without logging in, to report the dates and names in the ticket.
@@ -46,12 +58,18 @@ public struct CurlMailTransport: MailTransport {
         return session
     }
 
-    private func prepare(_ request: MailRequest, password: String?, verify: Bool) -> CurlTransfer {
-        let transfer = CurlTransfer()
-        transfer.recordsDialogue = true
+    /// The session's URL: the scheme by protocol and TLS, the server's name, and for SMTP the
+    /// EHLO name as the path.
+    static func url(of request: MailRequest) -> String {
         let scheme = request.proto.rawValue + (request.tls == .implicit ? "s" : "")
         let path = request.proto == .smtp ? "/" + request.heloName : "/"
-        transfer.set(CURLOPT_URL, "\(scheme)://\(request.host):\(request.port)\(path)")
+        return "\(scheme)://\(request.host):\(request.port)\(path)"
+    }
+
+    private func prepare(_ request: MailRequest, password: String?, verify: Bool, plan: CertificateMemory.Plan? = nil) -> CurlTransfer {
+        let transfer = CurlTransfer()
+        transfer.recordsDialogue = true
+        transfer.set(CURLOPT_URL, Self.url(of: request))
         transfer.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps,imap,imaps,pop3,pop3s")
         let host = request.address.contains(":") ? "[\(request.address)]" : request.address
         transfer.set(CURLOPT_CONNECT_TO, list: ["::\(host):"])
@@ -68,7 +86,7 @@ public struct CurlMailTransport: MailTransport {
         case .implicit, .off: transfer.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
         }
         if request.tls != .off {
-            transfer.set(CURLOPT_CERTINFO, 1)
+            transfer.useTLS(plan)
             if let ca = request.caFile { transfer.set(CURLOPT_CAINFO, ca) }
             transfer.set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0)
             transfer.set(CURLOPT_SSL_VERIFYHOST, verify ? 2 : 0)

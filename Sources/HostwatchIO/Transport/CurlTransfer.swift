@@ -80,6 +80,19 @@ final class CurlTransfer: @unchecked Sendable {
         hw_easy_setopt_slist(easy, option, list)
     }
 
+    /// TLS by the plan: a full handshake whose certificate is dumped (`CURLOPT_CERTINFO`) and
+    /// whose session is not kept, or, with a standing examination, the site's session cache
+    /// (no certificate is sent on a resumed session: nothing to dump).
+    func useTLS(_ plan: CertificateMemory.Plan?) {
+        if let sessions = plan?.sessions {
+            hw_easy_setopt_pointer(easy, CURLOPT_SHARE, sessions.handle)
+        } else {
+            set(CURLOPT_CERTINFO, 1)
+            // The next transfer, which resumes, makes a session for the cache without the dump.
+            if plan != nil { set(CURLOPT_SSL_SESSIONID_CACHE, 0) }
+        }
+    }
+
     func finish(_ code: CURLcode) {
         finishedAt = ContinuousClock.now
         continuation?.resume(returning: (self, code))
