@@ -43,7 +43,7 @@ actor Scheduler {
     /// When the tracker's state was last saved: at once after any incident change, else at
     /// most every `routineSave` (only debounce counters move in between).
     private var lastStateSave: Date?
-    private let routineSave: TimeInterval = 30
+    private let routineSave: TimeInterval = 300
     /// Called after each ticket change the scheduler made (the outbox delivers at once).
     private var ticketChanged: @Sendable () -> Void = {}
     private var archiveAfter: Duration
@@ -62,7 +62,7 @@ actor Scheduler {
                                   settings: config.incidents)
         self.store = store
         silenceStore = FileSilenceStore(folder: config.stateDir)
-        stateFile = JSONStateFile(path: config.stateDir + "/tracker.json")
+        stateFile = JSONStateFile(path: config.stateDir + "/tracker.json", compact: true)
         statusFile = JSONStateFile(path: config.stateDir + "/status.json")
         maintenance = config.maintenance
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))

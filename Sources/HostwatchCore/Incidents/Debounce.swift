@@ -49,6 +49,12 @@ public struct Debounce: Sendable, Hashable, Codable {
 
     public init() {}
 
+    /// Nothing to remember: up, and no failure among the results kept. A restart that starts
+    /// such a check afresh judges it exactly the same.
+    public var isQuiet: Bool {
+        !isDown && consecutiveFailures == 0 && recent == 0
+    }
+
     /// A check already known to be down, rebuilt from its open ticket after a restart.
     public init(downSince: Date) {
         isDown = true

@@ -46,6 +46,17 @@ public struct IncidentTracker: Sendable {
         /// When tickets were opened, for the storm cap.
         var openings: [Date] = []
         public init() {}
+
+        /// Saves every check but the quiet ones (up, no failure remembered, in no incident):
+        /// `register` gives those a fresh state that judges the same, and on a healthy server
+        /// with 40,000 checks the saved state stays a few bytes instead of megabytes (issue 16).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(checks.filter { !$0.value.isQuiet }, forKey: .checks)
+            try container.encode(incidents, forKey: .incidents)
+            try container.encode(resolved, forKey: .resolved)
+            try container.encode(openings, forKey: .openings)
+        }
     }
 
     struct CheckState: Sendable, Codable {
@@ -57,6 +68,10 @@ public struct IncidentTracker: Sendable {
         var incident: String?
         /// When the check last changed state (down or up), within the flap window.
         var changes: [Date] = []
+
+        var isQuiet: Bool {
+            debounce.isQuiet && attempts.isEmpty && lastFailure == nil && incident == nil && changes.isEmpty
+        }
     }
 
     struct Incident: Sendable, Codable {

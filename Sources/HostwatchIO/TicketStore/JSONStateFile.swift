@@ -5,9 +5,12 @@ import HostwatchCore
 /// rename): the tracker's state and the status snapshot.
 public struct JSONStateFile<Value: Codable>: Sendable {
     public let path: String
+    /// One line, no indentation: for state nobody reads by eye and that may be large.
+    public let compact: Bool
 
-    public init(path: String) {
+    public init(path: String, compact: Bool = false) {
         self.path = path
+        self.compact = compact
     }
 
     /// The saved value; nil when there is none. A corrupt file is an error, not silently nil.
@@ -22,7 +25,9 @@ public struct JSONStateFile<Value: Codable>: Sendable {
 
     public func save(_ value: Value) throws(TicketStoreError) {
         let data: Data
-        do { data = try FileTicketStore.encoder.encode(value) } catch { throw .invalidChange("cannot encode \(path): \(error)") }
+        let encoder = FileTicketStore.encoder
+        if compact { encoder.outputFormatting = [.withoutEscapingSlashes] }
+        do { data = try encoder.encode(value) } catch { throw .invalidChange("cannot encode \(path): \(error)") }
         try AtomicFile.write(data, to: path)
     }
 }

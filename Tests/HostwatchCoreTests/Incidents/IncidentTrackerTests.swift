@@ -18,10 +18,11 @@ import Testing
 
     /// A tracker with `domains` on the HTTPS endpoint (and, with `alsoHTTP`, each also on HTTP).
     func tracker(_ domains: [String], plan: Plan = .free, alsoHTTP: Bool = false, settings: IncidentSettings = IncidentSettings(),
-                 failures: Int = 3) -> IncidentTracker {
+                 failures: Int = 3, restoring saved: IncidentTracker.State? = nil) -> IncidentTracker {
         var settings = settings
         if settings.kOfN == IncidentSettings().kOfN { settings.kOfN = nil }
         var tracker = IncidentTracker(server: server, settings: settings)
+        if let saved { tracker.restore(saved) }
         let timing = CheckTiming(failures: failures, recoveries: 2)
         for domain in domains {
             tracker.register(Self.web(domain), subject: .init(domain: domain, account: .init(name: "\(domain) owner", plan: plan),
@@ -395,6 +396,23 @@ import Testing
         #expect(key == "check:shop.test/web")
         #expect(step.text.contains("removed from config"))
         #expect(!step.text.contains("recovered by itself"))
+    }
+
+    /// Issue 16: the saved state of 40,000 healthy checks was megabytes rewritten every 30 s.
+    @Test func theSavedStateLeavesOutQuietChecksAndARestoreJudgesThemTheSame() throws {
+        let domains = (1...50).map { "s\($0).test" }
+        var t = tracker(domains, failures: 2)
+        feed(&t, domains.map { (Self.web($0), nil, 1) })
+        feed(&t, [(Self.web("s7.test"), Self.error500, 2)])
+        let data = try JSONEncoder().encode(t.state)
+        let saved = try JSONDecoder().decode(IncidentTracker.State.self, from: data)
+        #expect(saved.checks.keys.map(\.description) == ["s7.test/web"])
+        #expect(data.count < 2_000, "\(data.count) bytes")
+        // Restored and registered again, the remembered failure counts: one more opens it.
+        var restored = tracker(domains, failures: 2, restoring: saved)
+        let actions = feed(&restored, [(Self.web("s7.test"), Self.error500, 3), (Self.web("s9.test"), Self.error500, 3)])
+        #expect(actions[0].count == 1)
+        #expect(actions[1].isEmpty)
     }
 
     @Test func observationsOfUnknownChecksAreIgnored() {
