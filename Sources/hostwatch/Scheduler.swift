@@ -14,6 +14,7 @@ actor Scheduler {
     private let silenceStore: FileSilenceStore
     private let stateFile: JSONStateFile<IncidentTracker.State>
     private let statusFile: JSONStateFile<StatusSnapshot>
+    private let writer: StateWriter
     private let logger: Logger
     private var maintenance: [Silence]
     /// The latest ticket id per incident key (open or resolved), for updates and reopening.
@@ -35,14 +36,19 @@ actor Scheduler {
     /// Routine results of a steady check change nothing (issue 16: rewriting the snapshot of
     /// every check each second cost more than the checks).
     private var statusDirty = true
-    /// An incident changed: the snapshot is written at the next tick, whatever `statusEvery` says.
+    /// An incident changed: the snapshot is written within `soonSave` (the next tick when none
+    /// was written for that long), whatever `statusEvery` says.
     private var incidentsChanged = false
     /// Else the snapshot is written at most once per `statusEvery` (the shortest check interval).
     private var statusEvery: TimeInterval = 1
     private var lastStatusWrite: Date?
-    /// When the tracker's state was last saved: at once after any incident change, else at
-    /// most every `routineSave` (only debounce counters move in between).
+    /// When the tracker's state was last saved: at once after an incident opened, resolved or
+    /// reopened (a restart must know every ticket it made), within `soonSave` after members
+    /// joined or left one (`stateChanged`), else at most every `routineSave` (only debounce
+    /// counters move in between).
     private var lastStateSave: Date?
+    private var stateChanged = false
+    private let soonSave: TimeInterval = 10
     private let routineSave: TimeInterval = 300
     /// Called after each ticket change the scheduler made (the outbox delivers at once).
     private var ticketChanged: @Sendable () -> Void = {}
@@ -64,6 +70,7 @@ actor Scheduler {
         silenceStore = FileSilenceStore(folder: config.stateDir)
         stateFile = JSONStateFile(path: config.stateDir + "/tracker.json", compact: true)
         statusFile = JSONStateFile(path: config.stateDir + "/status.json")
+        writer = StateWriter(stateFile: stateFile, statusFile: statusFile, logger: logger)
         maintenance = config.maintenance
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         archiveAfter = config.archiveAfter
@@ -216,20 +223,23 @@ actor Scheduler {
         if !actions.isEmpty {
             backlog += actions
             flushBacklog()
-            // A new incident or change is saved at once; the snapshot follows at the tick.
+            // A new, resolved or reopened incident is saved at once; joins soon; the snapshot
+            // follows at the tick.
             statusDirty = true
             incidentsChanged = true
-            saveState(at: now, force: true)
+            stateChanged = true
+            if actions.contains(where: \.changesTickets) { saveState(at: now, force: true) }
         }
         return unsettled
     }
 
     /// The last tick before the agent stops, saving the tracker's whole state.
-    func finish() {
+    func finish() async {
         tick()
         let now = Date()
         saveState(at: now, force: true)
         writeStatus(at: now)
+        await writer.finish()
     }
 
     /// Once a second: silences and acknowledgements from the CLI, tracker time rules, saving.
@@ -239,9 +249,13 @@ actor Scheduler {
         let actions = tracker.tick(at: now)
         backlog += actions
         flushBacklog()
-        if !actions.isEmpty { incidentsChanged = true }
-        saveState(at: now, force: !actions.isEmpty)
-        if incidentsChanged || (statusDirty && lastStatusWrite.map({ now.timeIntervalSince($0) >= statusEvery }) ?? true) {
+        if !actions.isEmpty {
+            incidentsChanged = true
+            stateChanged = true
+        }
+        saveState(at: now, force: actions.contains(where: \.changesTickets))
+        let sinceStatus = lastStatusWrite.map { now.timeIntervalSince($0) } ?? .infinity
+        if (incidentsChanged && sinceStatus >= min(statusEvery, soonSave)) || (statusDirty && sinceStatus >= statusEvery) {
             writeStatus(at: now)
         }
         // Once an hour, resolved tickets past `tickets.archive_after` move to the archive.
@@ -270,27 +284,21 @@ actor Scheduler {
     /// Saves the tracker's state: at once after an incident change (`force`), else at most every
     /// `routineSave` (only debounce counters move in between).
     private func saveState(at now: Date, force: Bool) {
-        guard force || lastStateSave.map({ now.timeIntervalSince($0) >= routineSave }) ?? true else { return }
-        do {
-            try stateFile.save(tracker.state)
-            lastStateSave = now
-        } catch {
-            logger.error("state.save_failed", ["path": stateFile.path, "error": error.description])
-        }
+        let since = lastStateSave.map { now.timeIntervalSince($0) } ?? .infinity
+        guard force || since >= routineSave || (stateChanged && since >= soonSave) else { return }
+        writer.write(.state(tracker.state))
+        lastStateSave = now
+        stateChanged = false
     }
 
     /// Writes the status snapshot (`hostwatch status`).
     private func writeStatus(at now: Date) {
         var snapshot = tracker.snapshot(at: now, lastResults: lastResults)
         for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
-        do {
-            try statusFile.save(snapshot)
-            statusDirty = false
-            incidentsChanged = false
-            lastStatusWrite = now
-        } catch {
-            logger.error("state.save_failed", ["path": statusFile.path, "error": error.description])
-        }
+        writer.write(.status(snapshot))
+        statusDirty = false
+        incidentsChanged = false
+        lastStatusWrite = now
     }
 
     private func flushBacklog() {

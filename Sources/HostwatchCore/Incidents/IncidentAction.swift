@@ -50,3 +50,14 @@ extension Ticket {
         checks = content.checks
     }
 }
+
+extension IncidentAction {
+    /// Whether carrying it out makes, ends or re-keys a ticket (not only a step on one): what a
+    /// restart must find in the saved state so it never opens a second ticket for an incident.
+    public var changesTickets: Bool {
+        switch self {
+        case .open, .resolve, .reopen: true
+        case .update(let key, _, let content): content.map { $0.key != key } ?? false
+        }
+    }
+}
