@@ -1,0 +1,60 @@
+/// The `accounts_file` for servers without a panel: one line per rule,
+/// `DOMAIN-GLOB<TAB>ACCOUNT<TAB>PLAN` (`*.shop.test	Shop Ltd (#12)	plus`), `#` comments; the
+/// first rule whose glob matches a domain names its account. PLAN is `free`, `plus`, or a plan
+/// name that goes through `plans`; empty means free.
+public struct AccountsFile: Sendable, Hashable {
+    /// One rule.
+    public struct Rule: Sendable, Hashable {
+        public var glob: String
+        public var account: String
+        public var plan: String?
+    }
+
+    public var rules: [Rule]
+    /// Lines that could not be read, `line N: message`.
+    public var problems: [String]
+
+    public init(_ text: String) {
+        var rules: [Rule] = []
+        var problems: [String] = []
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.trimmed.isEmpty || line.trimmed.hasPrefix("#") { continue }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmed }
+            guard fields.count >= 2, !fields[0].isEmpty, !fields[1].isEmpty else {
+                problems.append("line \(number + 1): expected DOMAIN-GLOB<TAB>ACCOUNT<TAB>PLAN, found \"\(line.prefix(60))\"")
+                continue
+            }
+            rules.append(Rule(glob: fields[0], account: fields[1], plan: fields.count > 2 && !fields[2].isEmpty ? fields[2] : nil))
+        }
+        self.rules = rules
+        self.problems = problems
+    }
+
+    /// The first rule matching `domain`.
+    public func rule(for domain: String) -> Rule? { rules.first { Glob.matches(domain, $0.glob) } }
+}
+
+/// The `plans` map: panel plan names (globs, `"Premium*"`) to hostwatch's plans; a name no glob
+/// matches is free. Checked in order, the first match wins.
+public struct PlanMap: Sendable, Hashable {
+    public var entries: [(glob: String, plan: Plan)]
+    public init(_ entries: [(glob: String, plan: Plan)] = []) { self.entries = entries }
+
+    public func plan(for name: String?) -> Plan {
+        guard let name else { return .free }
+        if let direct = Plan(rawValue: name.lowercased()) { return direct }
+        return entries.first { Glob.matches(name, $0.glob) }?.plan ?? .free
+    }
+
+    public static func == (a: PlanMap, b: PlanMap) -> Bool {
+        a.entries.map(\.glob) == b.entries.map(\.glob) && a.entries.map(\.plan) == b.entries.map(\.plan)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for entry in entries {
+            hasher.combine(entry.glob)
+            hasher.combine(entry.plan)
+        }
+    }
+}
