@@ -47,17 +47,22 @@ struct CheckFactory {
                 case .web(let configuration, _):
                     check = HTTPCheck(id: id, configuration: configuration, serverAddress: agent.server.address,
                                       transport: http, caFile: agent.caFile, keepBodyBytes: agent.limits.bodyBytes)
-                case .smtp(let configuration, _):
+                case .smtp(var configuration, _):
+                    configuration.host = configuration.host ?? agent.server.mailHost
                     check = SMTPCheck(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,
                                       serverName: agent.server.name, transport: mail, passwordFile: credential(configuration.passwordFile),
                                       hosted: hosted, caFile: agent.caFile)
-                case .imap(let configuration, _):
+                case .imap(var configuration, _):
+                    configuration.host = configuration.host ?? agent.server.mailHost
                     check = IMAPCheck(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,
                                       transport: mail, passwordFile: credential(configuration.passwordFile), caFile: agent.caFile)
-                case .pop3(let configuration, _):
+                case .pop3(var configuration, _):
+                    configuration.host = configuration.host ?? agent.server.mailHost
                     check = POP3Check(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,
                                       transport: mail, passwordFile: credential(configuration.passwordFile), caFile: agent.caFile)
-                case .mailRoundTrip(let configuration):
+                case .mailRoundTrip(var configuration):
+                    // server.mail_host (DESIGN.md §9): the shared mail server's own name, unless the file sets `host`.
+                    configuration.host = configuration.host ?? agent.server.mailHost
                     check = MailRoundTripCheck(id: id, configuration: configuration, domain: domain.domain,
                                                serverAddress: agent.server.address, serverName: agent.server.name, transport: mail,
                                                passwordFile: credential(configuration.passwordFile), caFile: agent.caFile,
