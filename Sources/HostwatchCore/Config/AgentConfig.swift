@@ -10,6 +10,12 @@ public struct AgentConfig: Sendable, Hashable {
         /// The name the shared mail server's certificate carries (`server.mail_host`, DESIGN.md
         /// §9): what every mail check verifies unless its domain file sets `host`.
         public var mailHost: String?
+
+        public init(name: String, address: String, mailHost: String? = nil) {
+            self.name = name
+            self.address = address
+            self.mailHost = mailHost
+        }
     }
 
     /// Defaults every check inherits unless it overrides them.
