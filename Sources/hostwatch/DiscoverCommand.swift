@@ -35,13 +35,9 @@ enum DiscoverCommand {
         try options.allow(["json", "write", "accept-removals"])
         guard options.positional.isEmpty else { throw UsageError("discover takes no arguments") }
         guard let config = Commands.loadConfig(options) else { return 3 }
-        let sources = DiscoverySources(settings: config.agent.discovery).run()
+        let (sources, outcome) = discover(config)
         for warning in sources.warnings { Commands.printError("hostwatch: warning: \(warning)") }
         let folder = DiscoveredFolder(checksDir: config.agent.checksDir)
-        let handWritten = Set(config.domains.filter { !$0.file.hasPrefix(folder.path + "/") }.map { $0.domain.lowercased() })
-        let outcome = DiscoveryOutcome(readings: sources.readings, accounts: sources.accounts, settings: config.agent.discovery,
-                                       server: config.agent.server, existing: folder.existing(), handWritten: handWritten,
-                                       failedSources: sources.failed)
         print(report(outcome, json: options.json), terminator: "")
         for domain in outcome.keptForFailedSources {
             Commands.printError("hostwatch: warning: \(domain) is no longer named, but \(sources.failed.joined(separator: ", ")) failed: it stays watched")
@@ -54,27 +50,24 @@ enum DiscoverCommand {
         return write(outcome, to: folder)
     }
 
+    /// One discovery against the loaded config: every source, then the outcome against
+    /// `checks/discovered/` and the hand-written files.
+    static func discover(_ config: LoadedConfig) -> (DiscoverySources.Run, DiscoveryOutcome) {
+        let sources = DiscoverySources(settings: config.agent.discovery).run()
+        let folder = DiscoveredFolder(checksDir: config.agent.checksDir)
+        let handWritten = Set(config.domains.filter { !$0.file.hasPrefix(folder.path + "/") }.map { $0.domain.lowercased() })
+        let outcome = DiscoveryOutcome(readings: sources.readings, accounts: sources.accounts, settings: config.agent.discovery,
+                                       server: config.agent.server, existing: folder.existing(), handWritten: handWritten,
+                                       failedSources: sources.failed)
+        return (sources, outcome)
+    }
+
     /// Writes new and changed files, removes gone ones; 0 when everything was written.
     static func write(_ outcome: DiscoveryOutcome, to folder: DiscoveredFolder) -> Int32 {
-        var status: Int32 = 0
-        var written = 0
-        for entry in outcome.entries where !entry.handWritten && (entry.change == .new || entry.change == .changed) {
-            do {
-                try folder.write(domain: entry.domain.domain, text: entry.file.text)
-                written += 1
-            } catch {
-                Commands.printError("hostwatch: \(error)")
-                status = 1
-            }
-        }
-        for domain in outcome.gone {
-            do { try folder.remove(domain: domain) } catch {
-                Commands.printError("hostwatch: \(error)")
-                status = 1
-            }
-        }
-        Commands.printError("hostwatch: wrote \(written) file\(written == 1 ? "" : "s") and removed \(outcome.gone.count) in \(folder.path)")
-        return status
+        let (written, removed, errors) = folder.apply(outcome)
+        for error in errors { Commands.printError("hostwatch: \(error)") }
+        Commands.printError("hostwatch: wrote \(written) file\(written == 1 ? "" : "s") and removed \(removed) in \(folder.path)")
+        return errors.isEmpty ? 0 : 1
     }
 
     /// The printed report: a line (or JSON object) per domain, then the gone ones.

@@ -48,6 +48,31 @@ public struct DiscoveredFolder: Sendable {
         guard unlink(target) == 0 else { throw DiscoveryWriteError(path: target, reason: String(cString: strerror(errno))) }
     }
 
+    /// Writes the new and changed files of `outcome` and removes the gone ones; a hand-written
+    /// domain gets nothing. Returns how many files were written and every error.
+    public func apply(_ outcome: DiscoveryOutcome) -> (written: Int, removed: Int, errors: [DiscoveryWriteError]) {
+        var written = 0
+        var removed = 0
+        var errors: [DiscoveryWriteError] = []
+        for entry in outcome.entries where !entry.handWritten && (entry.change == .new || entry.change == .changed) {
+            do {
+                try write(domain: entry.domain.domain, text: entry.file.text)
+                written += 1
+            } catch {
+                errors.append(error)
+            }
+        }
+        for domain in outcome.gone {
+            do {
+                try remove(domain: domain)
+                removed += 1
+            } catch {
+                errors.append(error)
+            }
+        }
+        return (written, removed, errors)
+    }
+
     func file(_ domain: String) -> String { path + "/" + domain + ".json5" }
 }
 
