@@ -59,8 +59,24 @@ public struct DiscoverySources: Sendable {
         case .cpanel: keep(CPanelReader.read(root: settings.panelRoot, files: files))
         case .directadmin: keep(DirectAdminReader.read(root: settings.panelRoot, files: files))
         case .hestia: keep(HestiaReader.read(root: settings.panelRoot, files: files))
-        case .plesk, .virtualmin:
-            run.warnings.append("\(settings.panel.rawValue): reading this panel is not built yet; use accounts_file")
+        case .plesk:
+            if let list = output(of: ["plesk", "bin", "site", "--list"], source: "plesk", run: &run, required: true) {
+                var info: [String: String] = [:]
+                for line in list.split(separator: "\n") {
+                    // One word a line: anything else (an error text) is for the reader to report.
+                    let words = line.split(whereSeparator: \.isWhitespace)
+                    guard words.count == 1 else { continue }
+                    let name = String(words[0])
+                    // A site that is not a subscription answers only `domain --info`.
+                    info[name.lowercased()] = quietOutput(["plesk", "bin", "subscription", "--info", name])
+                        ?? quietOutput(["plesk", "bin", "domain", "--info", name])
+                }
+                keep(PleskReader.read(siteList: list, info: info))
+            }
+        case .virtualmin:
+            if let text = output(of: ["virtualmin", "list-domains", "--multiline"], source: "virtualmin", run: &run, required: true) {
+                keep(VirtualminReader.read(text))
+            }
         case .none: break
         }
         for reading in run.readings where !reading.warnings.isEmpty && !run.failed.contains(reading.source) {
@@ -81,8 +97,15 @@ public struct DiscoverySources: Sendable {
     }
 
     /// A command's output, or nil (skipped silently when its program is missing, else a warning).
-    func output(of command: [String], source: String, run: inout Run) -> String? {
-        guard let program = command.first, Self.findProgram(program) != nil else { return nil }
+    /// - Parameter required: a configured panel's CLI: missing is a warning, not silence.
+    func output(of command: [String], source: String, run: inout Run, required: Bool = false) -> String? {
+        guard let program = command.first, Self.findProgram(program) != nil else {
+            if required {
+                run.warnings.append("\(source): \(command[0]) is not installed, but panel.kind says \(source)")
+                if !run.failed.contains(source) { run.failed.append(source) }
+            }
+            return nil
+        }
         let result = CommandRunner.run(command, timeout: settings.timeout, cap: outputCap)
         let shown = command.joined(separator: " ")
         if let reason = result.failedToStart {
@@ -99,6 +122,12 @@ public struct DiscoverySources: Sendable {
         }
         if !run.failed.contains(source) { run.failed.append(source) }
         return nil
+    }
+
+    /// A command's output when it exits 0, else nil (no warning).
+    func quietOutput(_ command: [String]) -> String? {
+        let result = CommandRunner.run(command, timeout: settings.timeout, cap: outputCap)
+        return result.status == 0 && result.failedToStart == nil ? result.output : nil
     }
 
     /// True when a source's config file exists; absent is silent, unreadable a warning.
