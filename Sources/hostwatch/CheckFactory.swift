@@ -15,12 +15,28 @@ struct CheckFactory {
 
     /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
-        agent = config.agent
+        var agent = config.agent
+        // server.mail_host unset in a config with a `discovery` section: the name postfix gives
+        // itself (DESIGN.md §9), asked only when a mail check does not name its own `host`.
+        if agent.server.mailHost == nil, agent.discoveryConfigured, config.domains.contains(where: { $0.checks.contains(where: Self.needsMailHost) }) {
+            agent.server.mailHost = DiscoverySources(settings: agent.discovery).mailHost()
+        }
+        self.agent = agent
         http = CurlHTTPTransport(loop: loop)
         mail = CurlMailTransport(loop: loop)
         dns = SocketDNSTransport(loop: dnsLoop)
         disk = LocalDiskTransport()
         configFolder = PathText.parent(of: config.path)
+    }
+
+    /// A mail check that verifies the default name (no `host` of its own).
+    static func needsMailHost(_ spec: CheckSpec) -> Bool {
+        switch spec {
+        case .smtp(let c, _): c.host == nil
+        case .imap(let c, _), .pop3(let c, _): c.host == nil
+        case .mailRoundTrip(let c): c.host == nil
+        case .web, .dns: false
+        }
     }
 
     /// A check with who it is about.

@@ -7,9 +7,22 @@ import Testing
 /// nginx (`nginx -T`), postfix (`postconf -c DIR`, `-M`), dovecot (`doveconf -c FILE -n`) and nsd
 /// (its nsd.conf). The written files pass `validate`, and `check` of the freshly discovered
 /// domains exits 0 on the healthy servers, mail verified against the host's own name.
-@Suite(.serialized)
+/// One set of servers for the whole suite (starting them is most of its time); each test writes
+/// a config and checks folder of its own.
+struct DiscoveryLab: SuiteTrait, TestScoping {
+    @TaskLocal static var current: DiscoveryIntegrationTests.Lab?
+    var isRecursive: Bool { false }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let lab = try DiscoveryIntegrationTests.startLab()
+        defer { lab.shutdown() }
+        try await Self.$current.withValue(lab) { try await function() }
+    }
+}
+
+@Suite(.serialized, DiscoveryLab())
 struct DiscoveryIntegrationTests {
-    struct Lab {
+    struct Lab: Sendable {
         let dir: TempDirectory
         let nginx: NginxServer
         let mail: MailServers
@@ -93,8 +106,7 @@ struct DiscoveryIntegrationTests {
     }
 
     @Test func discoversRealServersWritesValidFilesAndTheirChecksPass() throws {
-        let lab = try Self.startLab()
-        defer { lab.shutdown() }
+        let lab = try #require(DiscoveryLab.current, "the suite runs inside the discovery lab")
         let hostwatch = try HostwatchBinary()
         let config = try lab.config("plain")
 
@@ -132,11 +144,17 @@ struct DiscoveryIntegrationTests {
 
         let again = try hostwatch.run(["discover", "--config", config])
         #expect(again.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("unchanged ") }, "\(again.stdout)")
+
+        // A hand-written file without `host`: the mail host postfix names is its default too.
+        try "{ domain: \"shop.test\", account: \"Shop\", smtp: { port: 465, address: \"\(lab.mail.address)\" } }\n"
+            .write(toFile: lab.dir.appending("checks-plain/shop.test.json5"), atomically: true, encoding: .utf8)
+        let own = try hostwatch.check(config: config, ["shop.test"])
+        #expect(own.status == 0, "\(own.stderr)")
+        #expect(own.results.count == 1)
     }
 
     @Test func serverMailHostIsTheDefaultAndAHandWrittenFileWinsWhole() throws {
-        let lab = try Self.startLab()
-        defer { lab.shutdown() }
+        let lab = try #require(DiscoveryLab.current, "the suite runs inside the discovery lab")
         let hostwatch = try HostwatchBinary()
         let config = try lab.config("shared", mailHost: "mx.shop.test")
         let own = "{ domain: \"blog.test\", account: \"Blog (#3)\", web: { url: \"http://blog.test/\", contains: \"blog.test\" } }\n"
@@ -159,8 +177,7 @@ struct DiscoveryIntegrationTests {
     }
 
     @Test func aDiscoveryDroppingMostDomainsIsHeldBackUntilAccepted() throws {
-        let lab = try Self.startLab()
-        defer { lab.shutdown() }
+        let lab = try #require(DiscoveryLab.current, "the suite runs inside the discovery lab")
         let hostwatch = try HostwatchBinary()
         let config = try lab.config("drop")
         #expect(try hostwatch.run(["discover", "--write", "--config", config]).status == 0)

@@ -96,6 +96,20 @@ public struct DiscoverySources: Sendable {
         return run
     }
 
+    /// The host's mail name as postfix (`myhostname`) or dovecot (`hostname`) gives it: the
+    /// default `server.mail_host` when the agent file sets none. Nil when neither answers.
+    public func mailHost() -> String? {
+        var run = Run()
+        if let command = settings.postfix, let text = output(of: command, source: "postfix", run: &run),
+           let name = PostfixReader.read(postconf: text, master: "", files: files).mail.hostName {
+            return name
+        }
+        if let command = settings.dovecot, let text = output(of: command, source: "dovecot", run: &run) {
+            return DovecotReader.read(text).mail.hostName
+        }
+        return nil
+    }
+
     /// A command's output, or nil (skipped silently when its program is missing, else a warning).
     /// - Parameter required: a configured panel's CLI: missing is a warning, not silence.
     func output(of command: [String], source: String, run: inout Run, required: Bool = false) -> String? {
