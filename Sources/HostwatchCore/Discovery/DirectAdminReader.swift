@@ -4,7 +4,7 @@
 public enum DirectAdminReader {
     public static func read(root: String, files: any DiscoveryFileTree) -> SourceReading {
         var reading = SourceReading(source: "directadmin")
-        let usersFolder = underRoot(root, "/usr/local/directadmin/data/users")
+        let usersFolder = PanelKind.path("/usr/local/directadmin/data/users", under: root)
         let users = files.names(in: usersFolder)
         if users.isEmpty { reading.warn("no users in \(usersFolder)") }
         for user in users {

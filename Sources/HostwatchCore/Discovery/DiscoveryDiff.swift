@@ -34,7 +34,11 @@ public struct DiscoveryDiff: Sendable, Hashable {
     /// True when applying this diff would stop watching more than `percent` of the watched
     /// domains at once: held back until the operator accepts the removals.
     public func dropsTooMany(percent: Double = 20) -> Bool {
-        guard watchedCount > 0 else { return false }
-        return Double(gone.count) > Double(watchedCount) * percent / 100
+        Self.dropsTooMany(gone: gone.count, watched: watchedCount, percent: percent)
+    }
+
+    /// The 20 % rule on counts (DESIGN.md §9).
+    public static func dropsTooMany(gone: Int, watched: Int, percent: Double = 20) -> Bool {
+        watched > 0 && Double(gone) > Double(watched) * percent / 100
     }
 }

@@ -56,8 +56,5 @@ public struct DiscoveryOutcome: Sendable {
     }
 
     /// More than 20 % of the watched domains would stop being watched at once.
-    public var holdsBack: Bool {
-        guard diff.watchedCount > 0 else { return false }
-        return Double(gone.count) > Double(diff.watchedCount) * 0.2
-    }
+    public var holdsBack: Bool { DiscoveryDiff.dropsTooMany(gone: gone.count, watched: diff.watchedCount) }
 }

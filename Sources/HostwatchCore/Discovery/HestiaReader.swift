@@ -5,7 +5,7 @@
 public enum HestiaReader {
     public static func read(root: String, files: any DiscoveryFileTree) -> SourceReading {
         var reading = SourceReading(source: "hestia")
-        let usersFolder = underRoot(root, "/usr/local/hestia/data/users")
+        let usersFolder = PanelKind.path("/usr/local/hestia/data/users", under: root)
         let users = files.names(in: usersFolder)
         if users.isEmpty { reading.warn("no users in \(usersFolder)") }
         for user in users {

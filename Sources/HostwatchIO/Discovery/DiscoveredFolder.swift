@@ -75,10 +75,3 @@ public struct DiscoveredFolder: Sendable {
 
     func file(_ domain: String) -> String { path + "/" + domain + ".json5" }
 }
-
-/// A generated domain file that could not be written or removed.
-public struct DiscoveryWriteError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-    public var description: String { "\(path): \(reason)" }
-}

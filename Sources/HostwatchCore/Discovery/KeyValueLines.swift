@@ -1,10 +1,3 @@
-/// The control panels discovery reads, each from the files (or CLI output) the panel itself
-/// keeps, under `panel.root` (DESIGN.md §9). A panel says who owns a domain (the account, its
-/// contact, its plan) and whether it is suspended; the web and mail servers say how it is served.
-public enum PanelKind: String, Sendable, Hashable, CaseIterable {
-    case cpanel, directadmin, plesk, hestia, virtualmin, none
-}
-
 /// `KEY=value` lines (cPanel's `/var/cpanel/users/USER`, DirectAdmin's `user.conf`), keys as
 /// written; later lines win, as the panels' own readers do.
 enum KeyValueLines {
@@ -40,9 +33,4 @@ enum KeyValueLines {
         }
         return values
     }
-}
-
-/// A path under the panel's root: `/` and `/etc/userdomains` is `/etc/userdomains`.
-func underRoot(_ root: String, _ path: String) -> String {
-    root == "/" || root.isEmpty ? path : (root.hasSuffix("/") ? String(root.dropLast()) : root) + path
 }
