@@ -59,4 +59,34 @@ struct RediscoveryTests {
         #expect(FileManager.default.fileExists(atPath: dir.appending("checks/discovered/shop.test.json5")))
         #expect(agent.isRunning)
     }
+
+    @Test func aRunningAgentPicksUpDiscoverWriteWithoutARestart() async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-discover-write")
+        defer { try? dir.remove() }
+        chmod(dir.path, 0o755)
+        let address = freeLoopbackAddress(ports: [80])
+        let nginx = try NginxServer(directory: dir.path, address: address, sites: [.init(domain: "shop.test")])
+        defer { nginx.shutdown() }
+        try nginx.start()
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        let config = dir.appending("hostwatch.json5")
+        try """
+        { server: { name: "web01", address: "\(address)" }, state_dir: "state",
+          defaults: { interval: "1s", timeout: "2s" },
+          discovery: { nginx: { command: ["nginx", "-T", "-p", "\(nginx.prefix)/", "-c", "\(nginx.configFile)"] },
+                       apache: false, postfix: false, dovecot: false, nsd: false, bind: false } }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let binary = try HostwatchBinary()
+        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--verbose", "--config", config], logFile: dir.appending("agent.log"))
+        defer { agent.terminate() }
+        let log = { String(decoding: FileManager.default.contents(atPath: dir.appending("agent.log")) ?? Data(), as: UTF8.self) }
+        #expect(try await waitUntil(timeout: .seconds(10)) { log().contains("event=agent.started") }, "\(log())")
+        #expect(log().contains("checks=0"))
+
+        let written = try binary.run(["discover", "--write", "--config", config])
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(try await waitUntil(timeout: .seconds(10)) { log().contains("event=agent.reloaded domains=1 checks=1") }, "\(log())")
+        #expect(try await waitUntil(timeout: .seconds(10)) { log().contains("shop.test/web") }, "\(log())")
+        #expect(agent.isRunning)
+    }
 }
