@@ -4,7 +4,8 @@ import HostwatchIO
 
 /// Builds runnable checks from config: the one place that switches over check kinds.
 struct CheckFactory {
-    let agent: AgentConfig
+    /// The agent file, with `server.mail_host` filled in from postfix when discovery may.
+    private(set) var agent: AgentConfig
     let http: any HTTPTransport
     let mail: any MailTransport
     let dns: any DNSTransport
@@ -15,18 +16,17 @@ struct CheckFactory {
 
     /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
-        var agent = config.agent
-        // server.mail_host unset in a config with a `discovery` section: the name postfix gives
-        // itself (DESIGN.md §9), asked only when a mail check does not name its own `host`.
-        if agent.server.mailHost == nil, agent.discoveryConfigured, config.domains.contains(where: { $0.checks.contains(where: Self.needsMailHost) }) {
-            agent.server.mailHost = DiscoverySources(settings: agent.discovery).mailHost()
-        }
-        self.agent = agent
+        agent = config.agent
         http = CurlHTTPTransport(loop: loop)
         mail = CurlMailTransport(loop: loop)
         dns = SocketDNSTransport(loop: dnsLoop)
         disk = LocalDiskTransport()
         configFolder = PathText.parent(of: config.path)
+        // server.mail_host unset in a config with a `discovery` section: the name postfix gives
+        // itself (DESIGN.md §9), asked only when a mail check does not name its own `host`.
+        if agent.server.mailHost == nil, agent.discoveryConfigured, config.domains.contains(where: { $0.checks.contains(where: Self.needsMailHost) }) {
+            agent.server.mailHost = DiscoverySources(settings: agent.discovery).mailHost()
+        }
     }
 
     /// A mail check that verifies the default name (no `host` of its own).
