@@ -40,7 +40,7 @@ enum DiscoverCommand {
         let folder = DiscoveredFolder(checksDir: config.agent.checksDir)
         print(report(outcome, json: options.json), terminator: "")
         for domain in outcome.keptForFailedSources {
-            Commands.printError("hostwatch: warning: \(domain) is no longer named, but \(sources.failed.joined(separator: ", ")) failed: it stays watched")
+            Commands.printError("hostwatch: warning: \(domain) stays watched as it is: \(sources.failed.joined(separator: ", ")) failed")
         }
         guard options.flags.contains("write") else { return 0 }
         if outcome.holdsBack && !options.flags.contains("accept-removals") {
@@ -89,6 +89,7 @@ enum DiscoverCommand {
             line += "  from: \(d.sources.joined(separator: ", "))"
             if d.suspended { line += "  suspended: not checked as a site" }
             if entry.handWritten { line += "  hand-written file wins" }
+            if entry.keptForFailedSources { line += "  kept as it is while a source fails" }
             line += "  checks: " + (entry.file.checks.isEmpty ? "none" : entry.file.checks.joined(separator: "; "))
             out += line + "\n"
         }

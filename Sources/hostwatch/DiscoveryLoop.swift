@@ -36,7 +36,7 @@ enum DiscoveryLoop {
             }
             held = nil
             seen = 0
-            let changes = outcome.entries.filter { !$0.handWritten && ($0.change == .new || $0.change == .changed) }
+            let changes = outcome.entries.filter(\.writes)
             guard !changes.isEmpty || !outcome.gone.isEmpty else { continue }
             for entry in changes { logger.info("discovery.domain", ["domain": entry.domain.domain, "diff": entry.change.rawValue]) }
             for domain in outcome.gone { logger.info("discovery.domain", ["domain": domain, "diff": "gone"]) }

@@ -9,12 +9,18 @@ public struct DiscoveryOutcome: Sendable {
         public var change: DiscoveryDiff.Change
         /// A hand-written `checks/DOMAIN.json5` owns this domain: nothing is written for it.
         public var handWritten: Bool
+        /// Changed while a source failed: its file stays as it was (the failed source may be
+        /// what lost its web or mail checks).
+        public var keptForFailedSources = false
+
+        /// True when `--write` (or the agent) writes this entry's file.
+        public var writes: Bool { !handWritten && !keptForFailedSources && (change == .new || change == .changed) }
     }
 
     public var entries: [Entry]
     /// Domains with a generated file that no source names any more.
     public var gone: [String]
-    /// Gone domains kept because a source that might name them failed this time.
+    /// Gone or changed domains kept as they are because a source that might name them failed.
     public var keptForFailedSources: [String]
     public var diff: DiscoveryDiff
     /// The mail host the generated files verify against (configured or discovered).
@@ -49,8 +55,11 @@ public struct DiscoveryOutcome: Sendable {
             gone = diff.gone
             keptForFailedSources = []
         } else {
+            // The last good result stays in force: nothing goes and no file changes until
+            // every source reads cleanly again; only new domains are added.
             gone = []
-            keptForFailedSources = diff.gone
+            for i in entries.indices where entries[i].change == .changed { entries[i].keptForFailedSources = true }
+            keptForFailedSources = (diff.gone + entries.filter(\.keptForFailedSources).map(\.domain.domain)).sorted()
         }
         self.diff = diff
     }

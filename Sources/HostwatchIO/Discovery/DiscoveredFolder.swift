@@ -54,7 +54,7 @@ public struct DiscoveredFolder: Sendable {
         var written = 0
         var removed = 0
         var errors: [DiscoveryWriteError] = []
-        for entry in outcome.entries where !entry.handWritten && (entry.change == .new || entry.change == .changed) {
+        for entry in outcome.entries where entry.writes {
             do {
                 try write(domain: entry.domain.domain, text: entry.file.text)
                 written += 1

@@ -14,8 +14,18 @@ import Testing
         let outcome = DiscoveryOutcome(readings: [reading("nginx", ["a.test"])], accounts: nil, settings: DiscoverySettings(), server: server,
                                        existing: ["a.test": "x", "b.test": "y"], handWritten: [], failedSources: ["apache"])
         #expect(outcome.gone == [])
-        #expect(outcome.keptForFailedSources == ["b.test"])
+        #expect(outcome.keptForFailedSources == ["a.test", "b.test"], "a.test would change, b.test go: both stay")
         #expect(!outcome.holdsBack)
+    }
+
+    @Test func aFileThatWouldChangeWhileASourceFailsIsKept() throws {
+        let outcome = DiscoveryOutcome(readings: [reading("postfix", ["a.test", "n.test"], service: .mail)], accounts: nil,
+                                       settings: DiscoverySettings(), server: server,
+                                       existing: ["a.test": "web and mail"], handWritten: [], failedSources: ["nginx"])
+        let a = try #require(outcome.entries.first { $0.domain.domain == "a.test" })
+        #expect(a.change == .changed && a.keptForFailedSources && !a.writes)
+        #expect(try #require(outcome.entries.first { $0.domain.domain == "n.test" }).writes, "new domains are still added")
+        #expect(outcome.keptForFailedSources == ["a.test"])
     }
 
     @Test func dropsOverTwentyPercentAreHeldBack() {
