@@ -116,6 +116,9 @@ switch CommandLine.arguments.dropFirst().first {
 case "outbox":
     OutboxBench.run(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
+case "discovery":
+    DiscoveryBench.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
 case "tracker":
     TrackerBench.run(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)

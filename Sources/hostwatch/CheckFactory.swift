@@ -4,7 +4,8 @@ import HostwatchIO
 
 /// Builds runnable checks from config: the one place that switches over check kinds.
 struct CheckFactory {
-    let agent: AgentConfig
+    /// The agent file, with `server.mail_host` filled in from postfix when discovery may.
+    private(set) var agent: AgentConfig
     let http: any HTTPTransport
     let mail: any MailTransport
     let dns: any DNSTransport
@@ -22,6 +23,21 @@ struct CheckFactory {
         dns = SocketDNSTransport(loop: dnsLoop)
         disk = LocalDiskTransport()
         configFolder = PathText.parent(of: config.path)
+        // server.mail_host unset in a config with a `discovery` section: the name postfix gives
+        // itself (DESIGN.md §9), asked only when a mail check does not name its own `host`.
+        if agent.server.mailHost == nil, agent.discoveryConfigured, config.domains.contains(where: { $0.checks.contains(where: Self.needsMailHost) }) {
+            agent.server.mailHost = DiscoverySources(settings: agent.discovery).mailHost()
+        }
+    }
+
+    /// A mail check that verifies the default name (no `host` of its own).
+    static func needsMailHost(_ spec: CheckSpec) -> Bool {
+        switch spec {
+        case .smtp(let c, _): c.host == nil
+        case .imap(let c, _), .pop3(let c, _): c.host == nil
+        case .mailRoundTrip(let c): c.host == nil
+        case .web, .dns: false
+        }
     }
 
     /// A check with who it is about.
@@ -48,17 +64,22 @@ struct CheckFactory {
                 case .web(let configuration, _):
                     check = HTTPCheck(id: id, configuration: configuration, serverAddress: agent.server.address,
                                       transport: http, caFile: agent.caFile, keepBodyBytes: agent.limits.bodyBytes)
-                case .smtp(let configuration, _):
+                case .smtp(var configuration, _):
+                    configuration.host = configuration.host ?? agent.server.mailHost
                     check = SMTPCheck(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,
                                       serverName: agent.server.name, transport: mail, passwordFile: credential(configuration.passwordFile),
                                       hosted: hosted, caFile: agent.caFile)
-                case .imap(let configuration, _):
+                case .imap(var configuration, _):
+                    configuration.host = configuration.host ?? agent.server.mailHost
                     check = IMAPCheck(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,
                                       transport: mail, passwordFile: credential(configuration.passwordFile), caFile: agent.caFile)
-                case .pop3(let configuration, _):
+                case .pop3(var configuration, _):
+                    configuration.host = configuration.host ?? agent.server.mailHost
                     check = POP3Check(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,
                                       transport: mail, passwordFile: credential(configuration.passwordFile), caFile: agent.caFile)
-                case .mailRoundTrip(let configuration):
+                case .mailRoundTrip(var configuration):
+                    // server.mail_host (DESIGN.md §9): the shared mail server's own name, unless the file sets `host`.
+                    configuration.host = configuration.host ?? agent.server.mailHost
                     check = MailRoundTripCheck(id: id, configuration: configuration, domain: domain.domain,
                                                serverAddress: agent.server.address, serverName: agent.server.name, transport: mail,
                                                passwordFile: credential(configuration.passwordFile), caFile: agent.caFile,

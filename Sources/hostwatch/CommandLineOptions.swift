@@ -9,7 +9,7 @@ struct CommandLineOptions {
 
     /// Options that take a value, per the contract.
     static let valued: Set<String> = ["config", "status", "domain", "account", "severity", "since", "by", "solution", "for", "reason", "remove"]
-    static let switches: Set<String> = ["json", "all", "help", "list", "verbose"]
+    static let switches: Set<String> = ["json", "all", "help", "list", "verbose", "write", "accept-removals"]
 
     init(_ arguments: [String]) throws(UsageError) {
         var i = 0

@@ -17,6 +17,9 @@ enum Commands {
       check [DOMAIN...] [--json]  run the checks once now and print each result; writes nothing
                                   exit 0 ok, 1 warning, 2 critical, 3 unknown or config error
       validate [--json]           check the config and every domain file; exit 0 valid, 1 invalid
+      discover [--json] [--write] [--accept-removals]
+                                  read the domains this server hosts (nginx, apache, postfix, dovecot,
+                                  nsd, bind, the panel); --write updates checks/discovered/
       tickets [list] [--all] [--json] [--status S] [--severity S] [--domain D] [--account A] [--since T]
                                   list open tickets (all with --all)
       tickets show ID [--json]    one ticket with its steps and attachments; exit 1 for an unknown id
@@ -51,6 +54,18 @@ enum Commands {
         "silence": "usage: hostwatch silence TARGET --for DURATION --reason TEXT [--by NAME] [--json]\n       hostwatch silence --list [--json]\n       hostwatch silence --remove ID\n  TARGET is a domain, endpoint:ADDRESS:PORT, server or all. A silence holds back new\n  tickets only: recoveries still resolve, and what is still down when it ends opens then.\n  exit: 0; 1 for an unknown id.",
         "status": "usage: hostwatch status [--json] [--config PATH]\n  Every check's state (ok, failing n/N, down since, silenced until) and every open\n  incident, from the snapshot the running agent writes each second.\n  exit: 0; 1 when there is no snapshot.",
         "check": "usage: hostwatch check [DOMAIN...] [--json] [--config PATH]\n  Runs the selected domains' checks once now (all, and the disks, when none is named)\n  and prints each result. No debounce; writes nothing.\n  exit: 0 ok, 1 warning, 2 critical, 3 unknown or config error (Nagios convention).",
+        "discover": """
+        usage: hostwatch discover [--json] [--write] [--accept-removals] [--config PATH]
+          Reads what this server hosts (the discovery section: nginx -T, apache2ctl -S, postconf,
+          doveconf -n, nsd.conf, named.conf, the panel's files, accounts_file) and prints one line
+          per domain (--json: one hostwatch.discovered/1 object a line): aliases, account, plan,
+          sources, the checks it would get, and new / changed / gone / unchanged against what is
+          watched. --write writes checks/discovered/DOMAIN.json5 (a hand-written checks/DOMAIN.json5
+          wins and is never touched) and removes files of domains gone from every source. Sources
+          the machine lacks are skipped; a failing one is a warning and removes nothing. Stopping
+          more than 20 % of the watched domains at once needs --accept-removals.
+          exit: 0; 1 held back or a file not written; 3 config error.
+        """,
         "validate": "usage: hostwatch validate [--json] [--config PATH]\n  Checks the agent file and every domain file without touching the network.\n  Prints one FILE:LINE:COLUMN: key.path: message line per error (all of them).\n  exit: 0 valid, 1 invalid.",
         "outbox": "usage: hostwatch outbox [--json] [--config PATH]\n  Ticket events waiting for delivery to the sinks of tickets.deliver (e-mail, RT,\n  webhook): per sink its state, attempts, next attempt, failing since and last error.\n  Delivered events leave the outbox. exit: 0.",
         "tickets": "usage: hostwatch tickets [list] [--all] [--json] [--status open|acknowledged|resolved]\n                        [--severity warning|critical] [--domain D] [--account TEXT] [--since 24h|RFC3339]\n       hostwatch tickets show ID [--json]\n       hostwatch tickets ack ID [--by NAME]\n       hostwatch tickets note ID TEXT [--by NAME]\n       hostwatch tickets resolve ID --solution TEXT [--by NAME]\n       hostwatch tickets related DOMAIN | --account TEXT [--json]\n  Lists open tickets (every ticket with --all or --status), or shows one in full.\n  exit: 0; `show` exits 1 for an unknown id.",
@@ -75,6 +90,7 @@ enum Commands {
             case "run": return try await RunCommand.run(options)
             case "check": return try await CheckCommand.run(options)
             case "validate": return try ValidateCommand.run(options)
+            case "discover": return try DiscoverCommand.run(options)
             case "tickets": return try TicketsCommand.run(options)
             case "silence": return try SilenceCommand.run(options)
             case "status": return try StatusCommand.run(options)
@@ -112,6 +128,14 @@ enum Commands {
         if let name = getlogin() { return String(cString: name) }
         let environment = ProcessInfo.processInfo.environment
         return environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+    }
+
+    /// One compact JSON object (keys sorted) for line-per-object output.
+    static func jsonLine<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     static func jsonText<T: Encodable>(_ value: T) -> String {

@@ -60,12 +60,15 @@ enum RunCommand {
             await watchItself(config: current.agent, scheduler: scheduler, store: store, http: CurlHTTPTransport(loop: selfWatchLoop),
                               notifier: notifier, environment: environment, logger: logger)
         }
+        // Rediscovery (`discovery.every`) changes checks/discovered/ and reloads like SIGHUP.
+        var rediscovery = startDiscovery(current, logger: logger) { continuation.yield(SIGHUP) }
         for await signal in signals {
             if signal != SIGHUP {
                 notify(notifier, logger) { try $0.stopping() }
                 logger.info("agent.stopping", ["signal": signal == SIGTERM ? "TERM" : "INT"])
                 work.cancel()
                 selfWatch.cancel()
+                rediscovery?.cancel()
                 // Transfers in flight end at once instead of running to their timeouts.
                 loop.shutdown()
                 dnsLoop.shutdown()
@@ -95,7 +98,7 @@ enum RunCommand {
             loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight)
             dnsLoop = DNSSocketLoop(maxInFlight: reloaded.agent.limits.inFlight)
             checks = CheckFactory(config: reloaded, loop: loop, dnsLoop: dnsLoop).build(reloaded.domains, disks: true)
-            await scheduler.reconfigure(reloaded.agent, checks: checks, at: Date())
+            await scheduler.reconfigure(reloaded.agent, checks: checks, at: Date(), goneDomains: goneDomains(from: current, to: reloaded))
             await delivery.reconfigure(SinkFactory(loop: deliveryLoop).build(reloaded.agent.delivery.sinks), policy: reloaded.agent.delivery.retry)
             current = reloaded
             work = Task { [checks] in await scheduler.run(checks) }
@@ -103,6 +106,8 @@ enum RunCommand {
                 await watchItself(config: current.agent, scheduler: scheduler, store: store, http: CurlHTTPTransport(loop: selfWatchLoop),
                                   notifier: notifier, environment: environment, logger: logger)
             }
+            rediscovery?.cancel()
+            rediscovery = startDiscovery(current, logger: logger) { continuation.yield(SIGHUP) }
             status = "watching \(checks.count) checks of \(reloaded.domains.count) domains"
             logger.info("agent.reloaded", ["domains": "\(reloaded.domains.count)", "checks": "\(checks.count)"])
         }
@@ -118,6 +123,26 @@ enum RunCommand {
         logger.info("agent.stopped")
         return 0
     }
+    /// The rediscovery task (when `discovery.every` is set) beside the folder watch.
+    /// Also watches `checks/discovered/` for a `discover --write` by hand.
+    static func startDiscovery(_ config: LoadedConfig, logger: Logger, reload: @escaping @Sendable () -> Void) -> Task<Void, Never>? {
+        let folder = DiscoveredFolder(checksDir: config.agent.checksDir).path
+        let every = config.agent.discovery.every
+        return Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await DiscoveryLoop.watchFolder(folder, reload: reload) }
+                if let every { group.addTask { await DiscoveryLoop.run(config: config, every: every, logger: logger, reload: reload) } }
+            }
+        }
+    }
+
+    /// Domains whose generated file is gone after a reload: no longer hosted here.
+    static func goneDomains(from old: LoadedConfig, to new: LoadedConfig) -> Set<String> {
+        let folder = DiscoveredFolder(checksDir: old.agent.checksDir).path + "/"
+        let still = Set(new.domains.map { $0.domain.lowercased() })
+        return Set(old.domains.filter { $0.file.hasPrefix(folder) }.map { $0.domain.lowercased() }).subtracting(still)
+    }
+
     /// The agent watching itself: the systemd watchdog, the heartbeat and the metrics
     /// textfile, each only when configured, until cancelled.
     static func watchItself(config: AgentConfig, scheduler: Scheduler, store: FileTicketStore, http: CurlHTTPTransport,

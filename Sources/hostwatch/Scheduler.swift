@@ -106,7 +106,8 @@ actor Scheduler {
 
     /// Takes a new set of checks after a config reload: state of checks that still exist is
     /// kept; removed checks resolve their incidents.
-    func reconfigure(_ config: AgentConfig, checks: [CheckFactory.Built], at now: Date) {
+    /// - Parameter goneDomains: discovered domains no source names any more.
+    func reconfigure(_ config: AgentConfig, checks: [CheckFactory.Built], at now: Date, goneDomains: Set<String> = []) {
         let state = tracker.state
         tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
                                   settings: config.incidents)
@@ -115,7 +116,7 @@ actor Scheduler {
         archiveAfter = config.archiveAfter
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         register(checks)
-        backlog += tracker.dropUnregistered(at: now)
+        backlog += tracker.dropUnregistered(at: now, goneDomains: goneDomains)
         refreshFromStore(at: now)
         flushBacklog()
         saveState(at: now, force: true)

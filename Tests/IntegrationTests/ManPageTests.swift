@@ -22,7 +22,7 @@ import Testing
             guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first, !word.hasPrefix("-") else { return nil }
             return String(word)
         })
-        #expect(commands == ["run", "check", "validate", "tickets", "silence", "status", "outbox"], "\(commands)")
+        #expect(commands == ["run", "check", "validate", "discover", "tickets", "silence", "status", "outbox"], "\(commands)")
         let page = try String(contentsOfFile: Self.manPage, encoding: .utf8)
         let roffOptions = Set(Self.options(in: page.replacingOccurrences(of: "\\-", with: "-")))
         var helpOptions = Self.options(in: usage.stdout)

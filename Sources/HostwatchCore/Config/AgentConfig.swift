@@ -7,6 +7,15 @@ public struct AgentConfig: Sendable, Hashable {
     public struct Server: Sendable, Hashable {
         public var name: String
         public var address: String
+        /// The name the shared mail server's certificate carries (`server.mail_host`, DESIGN.md
+        /// §9): what every mail check verifies unless its domain file sets `host`.
+        public var mailHost: String?
+
+        public init(name: String, address: String, mailHost: String? = nil) {
+            self.name = name
+            self.address = address
+            self.mailHost = mailHost
+        }
     }
 
     /// Defaults every check inherits unless it overrides them.
@@ -54,6 +63,10 @@ public struct AgentConfig: Sendable, Hashable {
 
     /// Filesystems of this server to check (`disks`).
     public var disks: [DiskCheck.Configuration] = []
+    /// The `discovery` section: the sources `hostwatch discover` reads (defaults when absent).
+    public var discovery = DiscoverySettings()
+    /// True when the agent file has a `discovery` section.
+    public var discoveryConfigured = false
 
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
@@ -69,8 +82,12 @@ public struct AgentConfig: Sendable, Hashable {
             if let address, IPAddress(address) == nil, let node = s.members.first(where: { $0.key == "address" })?.value {
                 s.report(node, path: s.path(of: "address"), "\"\(address)\" is not an IP address (hostwatch never resolves names through the system resolver)")
             }
+            let mailHost = s.string("mail_host")
+            if let mailHost, !DomainName.isValid(mailHost), let node = s.members.first(where: { $0.key == "mail_host" })?.value {
+                s.report(node, path: s.path(of: "mail_host"), "\"\(mailHost)\" is not a host name")
+            }
             s.finish()
-            if let name, let address { server = Server(name: name, address: address) }
+            if let name, let address { server = Server(name: name, address: address, mailHost: mailHost) }
         }
         let stateDir = reader.string("state_dir") ?? "/var/lib/hostwatch"
         let checksDir = reader.string("checks") ?? "checks"
@@ -149,13 +166,16 @@ public struct AgentConfig: Sendable, Hashable {
             }
             disks.append(disk)
         }
+        var discovery = DiscoverySettings()
+        let discoveryConfigured = reader.has("discovery")
+        if var d = reader.object("discovery") { discovery = DiscoverySettings.read(&d, resolve: resolve) }
         reader.finish()
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
                            caFile: caFile.map(resolve), defaults: defaults, limits: limits,
                            heartbeat: heartbeat, metrics: metrics,
                            incidents: incidents, archiveAfter: archiveAfter, evidence: evidence, maintenance: maintenance, delivery: delivery,
-                           disks: disks)
+                           disks: disks, discovery: discovery, discoveryConfigured: discoveryConfigured)
     }
 
     /// Reads the `incidents` section (DESIGN.md §8), including an optional `policy` table that

@@ -140,11 +140,15 @@ public struct IncidentTracker: Sendable {
 
     /// Forgets checks that are no longer configured, resolving their incidents
     /// ("check removed from config"). Call after registering the current set.
-    public mutating func dropUnregistered(at now: Date) -> [IncidentAction] {
+    /// - Parameter goneDomains: domains discovery no longer finds (lower case): their
+    ///   incidents resolve with "domain no longer hosted here" (DESIGN.md §9).
+    public mutating func dropUnregistered(at now: Date, goneDomains: Set<String> = []) -> [IncidentAction] {
         var actions: [IncidentAction] = []
         for check in state.checks.keys.sorted() where subjects[check] == nil {
             if let key = state.checks[check]?.incident {
-                actions += leave(check, incident: key, at: now, note: "\(check) removed from config", recovered: false)
+                let note = goneDomains.contains(check.target.lowercased())
+                    ? "\(check.target): domain no longer hosted here" : "\(check) removed from config"
+                actions += leave(check, incident: key, at: now, note: note, recovered: false)
             }
             state.checks[check] = nil
         }

@@ -32,9 +32,15 @@ public enum ConfigFile {
         let defaults = agent?.defaults ?? AgentConfig.Defaults()
         var domains: [DomainConfig] = []
         var seen: [String: String] = [:]
-        for file in domainFiles(in: checksDir, problems: problems, configPath: path) {
+        // Generated files (`checks/discovered/`, written by `hostwatch discover --write`) load
+        // after the hand-written ones: a hand-written file for the same domain wins whole.
+        let discoveredDir = checksDir + "/" + DiscoveredFolder.name
+        let generated = FileManager.default.fileExists(atPath: discoveredDir)
+            ? domainFiles(in: discoveredDir, problems: problems, configPath: path) : []
+        for file in domainFiles(in: checksDir, problems: problems, configPath: path) + generated {
             guard let root = parse(file, problems: problems),
                   let domain = DomainConfig.read(root, file: file, defaults: defaults, problems: problems) else { continue }
+            if generated.contains(file), seen[domain.domain.lowercased()] != nil { continue }
             if let other = seen[domain.domain.lowercased()] {
                 problems.add(ConfigError(file: file, position: nil, path: "domain",
                                          message: "\"\(domain.domain)\" is already configured in \(other)"))
