@@ -261,7 +261,7 @@ public struct IncidentTracker: Sendable {
             }
             if current == key {
                 // Still down for the same cause: only a changed error is worth a step.
-                if let previous = previousFailure, previous.message != failure.message {
+                if let previous = previousFailure, previous.gist != failure.gist {
                     state.incidents[key]?.pending.append(step.text)
                 }
                 if state.incidents[key]?.stableSince != nil {

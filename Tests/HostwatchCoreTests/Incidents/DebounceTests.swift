@@ -43,4 +43,18 @@ import Testing
         _ = d.record(failed: false, at: t0, rule: .init(failures: 3, recoveries: 2))
         #expect(!d.isUnsettled)
     }
+
+    /// Icinga's soft and hard states: the retry interval while counting up to down and while
+    /// counting back up, the normal interval once down is confirmed.
+    @Test func isUnsettledWhileConfirmingEitherWayNotOnceDown() {
+        let rule = Debounce.Rule(failures: 2, recoveries: 2)
+        var d = Debounce()
+        var seen: [Bool] = []
+        for failed in [true, true, true, false, true, false, false] {
+            _ = d.record(failed: failed, at: t0, rule: rule)
+            seen.append(d.isUnsettled)
+        }
+        // failing 1/2; down; still down; a success (1/2 back); down again; 1/2; up.
+        #expect(seen == [true, false, false, true, false, true, false])
+    }
 }
