@@ -165,9 +165,10 @@ actor Scheduler {
         let origin = clock.now
         let slot = checks.map { CheckSchedule.slot(for: min($0.check.timing.interval, $0.check.timing.retryInterval)) }.min()
             ?? .milliseconds(250)
+        let firstWithin = CheckSchedule.firstWithin(count: checks.count)
         let schedules = checks.map { built in
             CheckSchedule(interval: built.check.timing.interval, retryInterval: built.check.timing.retryInterval,
-                          seed: Self.stableHash(built.check.id.description), slot: slot)
+                          seed: Self.stableHash(built.check.id.description), slot: slot, firstWithin: firstWithin)
         }
         let wheel = DueWheel(slot: slot)
         for index in schedules.indices { wheel.add(index, at: schedules[index].first) }
@@ -197,10 +198,15 @@ actor Scheduler {
     }
 
     private nonisolated func housekeeping() async {
+        var seconds = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
             if Task.isCancelled { break }
             await tick()
+            seconds += 1
+            // Hands memory freed since (a storm's transfers, a reload's checks) back to the
+            // system: glibc keeps it otherwise, and RSS would stay at its peak for good.
+            if seconds % 60 == 0 { FreedMemory.release() }
         }
     }
 

@@ -327,16 +327,22 @@ public struct IncidentTracker: Sendable {
         return actions
     }
 
-    /// One step per incident for the joins and recoveries gathered since the last tick, with
-    /// the ticket's new content.
+    /// One step per ticket for the joins and recoveries gathered since the last tick, with the
+    /// ticket's new content: the incidents under a server-down or mass-outage ticket share its
+    /// one step, so its content (every domain and account it hits) is built once per tick, not
+    /// once per child (issue 16: thousands of times a tick during a storm).
     private mutating func flushPending(at now: Date) -> [IncidentAction] {
-        var actions: [IncidentAction] = []
+        var notes: [String: [String]] = [:]
+        var order: [String] = []
         for key in state.incidents.keys.sorted() {
             guard let pending = state.incidents[key]?.pending, !pending.isEmpty else { continue }
             state.incidents[key]?.pending = []
-            actions += note(key, Ticket.Step(at: now, text: Self.summarize(pending)), contentChanged: true)
+            var top = key
+            while let parent = state.incidents[top]?.parent { top = parent }
+            if notes[top] == nil { order.append(top) }
+            notes[top, default: []] += pending
         }
-        return actions
+        return order.flatMap { note($0, Ticket.Step(at: now, text: Self.summarize(notes[$0] ?? [])), contentChanged: true) }
     }
 
     /// Up to five notes in full, else the first three and a count.
@@ -503,8 +509,10 @@ public struct IncidentTracker: Sendable {
         state.incidents[key]?.parent = massKey
         if var mass = state.incidents[massKey] {
             mass.children.append(key)
+            // Gathered into the tick's one step, like joins.
+            mass.pending.append("joined: \(state.incidents[key].map(title) ?? key)")
             state.incidents[massKey] = mass
-            return note(massKey, Ticket.Step(at: now, text: "joined: \(state.incidents[key].map(title) ?? key)"), contentChanged: true)
+            return []
         }
         var mass = Incident(key: massKey, scope: .mass, since: state.incidents[key]?.since ?? now)
         mass.children = [key]

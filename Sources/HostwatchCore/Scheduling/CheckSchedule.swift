@@ -1,7 +1,8 @@
 /// When one check runs, as offsets from the moment the agent started its checks (the clock is
 /// the caller's): fixed-rate, on a grid of `slot`, at a phase of its own.
 ///
-/// - The first run comes soon: within `min(interval, 5 s)` of the start.
+/// - The first run comes soon: within `firstWithin` of the start (5 s, or longer when there
+///   are so many checks that starting them all in 5 s would be a burst), never past an interval.
 /// - Then a settled check runs at its phase within the interval (a stable hash of the check,
 ///   spread over the whole interval), every `interval`; so 40,000 checks at 60 s are about 670
 ///   a second, not 40,000 in the first 5 seconds of each minute.
@@ -23,13 +24,20 @@ public struct CheckSchedule: Sendable, Hashable {
     /// When the first run is due.
     public let first: Duration
 
+    /// How long the first runs of `count` checks take to start: 5 s, or 2 ms a check beyond that
+    /// (40,000 checks start over 80 s, at most an interval: ~500 a second, not 8,000).
+    public static func firstWithin(count: Int) -> Duration {
+        max(.seconds(5), .milliseconds(2) * count)
+    }
+
     /// The slot used by the agent: 250 ms, or less for checks run more often than every second.
     public static func slot(for interval: Duration) -> Duration {
         min(.milliseconds(250), max(.milliseconds(10), interval / 4))
     }
 
     /// - Parameter seed: a stable hash of the check (the same across restarts).
-    public init(interval: Duration, retryInterval: Duration, seed: UInt64, slot: Duration? = nil) {
+    public init(interval: Duration, retryInterval: Duration, seed: UInt64, slot: Duration? = nil,
+                firstWithin: Duration = .seconds(5)) {
         self.interval = interval
         self.retryInterval = retryInterval
         let slot = slot ?? Self.slot(for: min(interval, retryInterval))
@@ -37,7 +45,7 @@ public struct CheckSchedule: Sendable, Hashable {
         let slotNanos = max(1, Self.nanoseconds(slot))
         let slotsPerInterval = max(1, Self.nanoseconds(interval) / slotNanos)
         phase = Duration.nanoseconds(Int64(seed % UInt64(slotsPerInterval)) * slotNanos)
-        let early = max(1, Self.nanoseconds(min(interval, .seconds(5))) / slotNanos)
+        let early = max(1, Self.nanoseconds(min(interval, firstWithin)) / slotNanos)
         // A different mix of the seed, so the first run and the phase are not the same slot.
         first = Duration.nanoseconds(Int64((seed >> 17 ^ seed) % UInt64(early)) * slotNanos)
     }

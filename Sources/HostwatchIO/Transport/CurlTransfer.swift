@@ -49,6 +49,9 @@ final class CurlTransfer: @unchecked Sendable {
         let me = Unmanaged.passUnretained(self).toOpaque()
         // No signals from libcurl's resolver timeouts: the agent is multi-threaded.
         hw_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        // A check reads a status line, headers and at most a little body: 4 KiB at a time
+        // instead of 16 KiB for each transfer in flight (thousands, with hung servers).
+        hw_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 4096)
         // Debian's libcurl sets /etc/ssl/certs as CApath, which turns off the multi handle's CA
         // cache and makes every TLS handle re-read the whole bundle (~10-30 ms CPU each).
         hw_easy_setopt_string(easy, CURLOPT_CAPATH, nil)

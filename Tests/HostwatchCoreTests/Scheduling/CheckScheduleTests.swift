@@ -71,4 +71,15 @@ import Testing
         #expect(CheckSchedule.slot(for: .seconds(1)) == .milliseconds(250))
         #expect(CheckSchedule.slot(for: .milliseconds(20)) == .milliseconds(10))
     }
+
+    @Test func manyChecksStartOverLongerThanFiveSecondsButWithinAnInterval() {
+        #expect(CheckSchedule.firstWithin(count: 500) == .seconds(5))
+        #expect(CheckSchedule.firstWithin(count: 40_000) == .seconds(80))
+        let firsts = (0..<UInt64(4000)).map {
+            CheckSchedule(interval: .seconds(60), retryInterval: .seconds(15), seed: $0 &* 0x9e37_79b9_7f4a_7c15,
+                          firstWithin: CheckSchedule.firstWithin(count: 40_000)).first
+        }
+        #expect(firsts.max()! < .seconds(60))
+        #expect(firsts.max()! > .seconds(50))
+    }
 }
