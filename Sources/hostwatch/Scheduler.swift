@@ -69,7 +69,7 @@ actor Scheduler {
         self.store = store
         silenceStore = FileSilenceStore(folder: config.stateDir)
         stateFile = JSONStateFile(path: config.stateDir + "/tracker.json", compact: true)
-        statusFile = JSONStateFile(path: config.stateDir + "/status.json")
+        statusFile = JSONStateFile(path: config.stateDir + "/status.json", compact: true)
         writer = StateWriter(stateFile: stateFile, statusFile: statusFile, logger: logger)
         maintenance = config.maintenance
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
