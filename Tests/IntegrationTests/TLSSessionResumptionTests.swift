@@ -7,12 +7,24 @@ import Testing
 /// handshake (issue 16), against a real nginx that says in a header whether it resumed one.
 @Suite(.serialized)
 struct TLSSessionResumptionTests {
-    /// A site whose responses carry `X-Session-Reused: r` when nginx resumed the TLS session.
-    func serve(_ dir: TempDirectory, ca: TestCA) throws -> NginxServer {
-        try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: [
+    /// Runs `body` with a transport whose examinations stand for `every`, the request of a site
+    /// whose responses carry `X-Session-Reused: r` when nginx resumed the TLS session, and nginx.
+    func withSite(examinationsStandFor every: Duration,
+                  _ body: (CurlHTTPTransport, HTTPRequest, NginxServer) async throws -> Void) async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-resume")
+        defer { try? dir.remove() }
+        let ca = try TestCA(directory: dir.appending("ca"))
+        let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: [
             .init(domain: "shop.test", tls: try ca.issue(names: ["shop.test"], days: 90),
                   extraServerConfig: "ssl_session_cache shared:hw:1m;\nadd_header X-Session-Reused $ssl_session_reused always;"),
         ])
+        defer { nginx.shutdown() }
+        try nginx.start()
+        let loop = CurlMultiLoop(maxInFlight: 4)
+        defer { loop.shutdownAndWait() }
+        let transport = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: every))
+        let request = HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile)
+        try await body(transport, request, nginx)
     }
 
     func reused(_ response: HTTPResponse) -> String? {
@@ -20,65 +32,49 @@ struct TLSSessionResumptionTests {
     }
 
     @Test func betweenExaminationsTheSessionIsResumedAndTheCertificateCarried() async throws {
-        let dir = try TempDirectory(prefix: "hostwatch-resume")
-        defer { try? dir.remove() }
-        let ca = try TestCA(directory: dir.appending("ca"))
-        let nginx = try serve(dir, ca: ca)
-        defer { nginx.shutdown() }
-        try nginx.start()
-        let loop = CurlMultiLoop(maxInFlight: 4)
-        defer { loop.shutdownAndWait() }
-        let transport = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: .seconds(3600)))
-        let request = HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile)
+        try await withSite(examinationsStandFor: .seconds(3600)) { transport, request, nginx in
 
-        // The first check examines the certificate on a full handshake.
-        let first = await transport.perform(request)
-        #expect(first.error == nil, "\(first.transcript.rendered)")
-        let examined = try #require(first.certificate)
-        #expect(examined.notAfter != nil)
-        #expect(reused(first) == ".")
-        #expect(!first.transcript.text.contains("TLS session resumed"))
+            // The first check examines the certificate on a full handshake.
+            let first = await transport.perform(request)
+            #expect(first.error == nil, "\(first.transcript.rendered)")
+            let examined = try #require(first.certificate)
+            #expect(examined.notAfter != nil)
+            #expect(reused(first) == ".")
+            #expect(!first.transcript.text.contains("TLS session resumed"))
 
-        // The next ones carry what it showed; from the third on nginx resumes the session that
-        // the second (a handshake without the dump) left in the cache.
-        let second = await transport.perform(request)
-        let third = await transport.perform(request)
-        for response in [second, third] {
-            #expect(response.error == nil, "\(response.transcript.rendered)")
-            #expect(response.certificate == examined)
-            #expect(response.transcript.text.contains("TLS session resumed; certificate as examined 0 min ago"))
+            // The next ones carry what it showed; from the third on nginx resumes the session that
+            // the second (a handshake without the dump) left in the cache.
+            let second = await transport.perform(request)
+            let third = await transport.perform(request)
+            for response in [second, third] {
+                #expect(response.error == nil, "\(response.transcript.rendered)")
+                #expect(response.certificate == examined)
+                #expect(response.transcript.text.contains("TLS session resumed; certificate as examined 0 min ago"))
+            }
+            #expect(reused(third) == "r", "\(third.transcript.rendered)")
+
+            // A failure ends the examination's standing: after it, a full handshake again.
+            try nginx.stop()
+            let failed = await transport.perform(request)
+            #expect(failed.error?.kind == .refused)
+            try nginx.start()
+            let afterwards = await transport.perform(request)
+            #expect(afterwards.error == nil, "\(afterwards.transcript.rendered)")
+            #expect(reused(afterwards) == ".")
+            #expect(!afterwards.transcript.text.contains("TLS session resumed"))
+            #expect(afterwards.certificate?.notAfter == examined.notAfter)
         }
-        #expect(reused(third) == "r", "\(third.transcript.rendered)")
-
-        // A failure ends the examination's standing: after it, a full handshake again.
-        try nginx.stop()
-        let failed = await transport.perform(request)
-        #expect(failed.error?.kind == .refused)
-        try nginx.start()
-        let afterwards = await transport.perform(request)
-        #expect(afterwards.error == nil, "\(afterwards.transcript.rendered)")
-        #expect(reused(afterwards) == ".")
-        #expect(!afterwards.transcript.text.contains("TLS session resumed"))
-        #expect(afterwards.certificate?.notAfter == examined.notAfter)
     }
 
     @Test func withCertCheckEveryZeroEveryCheckIsAFullHandshake() async throws {
-        let dir = try TempDirectory(prefix: "hostwatch-resume")
-        defer { try? dir.remove() }
-        let ca = try TestCA(directory: dir.appending("ca"))
-        let nginx = try serve(dir, ca: ca)
-        defer { nginx.shutdown() }
-        try nginx.start()
-        let loop = CurlMultiLoop(maxInFlight: 4)
-        defer { loop.shutdownAndWait() }
-        let transport = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: .zero))
-        let request = HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile)
-        for _ in 0..<3 {
-            let response = await transport.perform(request)
-            #expect(response.error == nil, "\(response.transcript.rendered)")
-            #expect(response.certificate?.notAfter != nil)
-            #expect(reused(response) == ".")
-            #expect(!response.transcript.text.contains("TLS session resumed"))
+        try await withSite(examinationsStandFor: .zero) { transport, request, _ in
+            for _ in 0..<3 {
+                let response = await transport.perform(request)
+                #expect(response.error == nil, "\(response.transcript.rendered)")
+                #expect(response.certificate?.notAfter != nil)
+                #expect(reused(response) == ".")
+                #expect(!response.transcript.text.contains("TLS session resumed"))
+            }
         }
     }
 }
