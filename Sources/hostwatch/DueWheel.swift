@@ -3,29 +3,23 @@ import Synchronization
 /// The checks waiting for their next run, by slot of the scheduling grid: a timing wheel the
 /// scheduler's loop empties slot by slot and each finished check puts itself back into.
 final class DueWheel: Sendable {
-    private let slot: Duration
     private let slotNanos: Int64
     /// Check indexes and their due time (an offset from the scheduler's origin), by slot number.
     private let slots = Mutex<[Int64: [(index: Int, at: Duration)]]>([:])
 
     init(slot: Duration) {
-        self.slot = slot
-        let (seconds, attoseconds) = slot.components
-        slotNanos = max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        slotNanos = max(1, slot.nanoseconds)
     }
 
     /// The slot holding `time`: due times fall on the grid, so a time on a slot's start is in it.
     func slotNumber(of time: Duration) -> Int64 {
-        let (seconds, attoseconds) = time.components
-        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let nanos = time.nanoseconds
         return nanos >= 0 ? (nanos + slotNanos - 1) / slotNanos : 0
     }
 
     /// The first slot starting after `time`.
     func slotNumber(after time: Duration) -> Int64 {
-        let (seconds, attoseconds) = time.components
-        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        return max(0, nanos / slotNanos + 1)
+        max(0, time.nanoseconds / slotNanos + 1)
     }
 
     /// Puts check `index` in the slot of its due time `at`.

@@ -13,7 +13,6 @@ actor Scheduler {
     private let store: FileTicketStore
     private let silenceStore: FileSilenceStore
     private let stateFile: JSONStateFile<IncidentTracker.State>
-    private let statusFile: JSONStateFile<StatusSnapshot>
     private let writer: StateWriter
     private let logger: Logger
     private var maintenance: [Silence]
@@ -69,8 +68,8 @@ actor Scheduler {
         self.store = store
         silenceStore = FileSilenceStore(folder: config.stateDir)
         stateFile = JSONStateFile(path: config.stateDir + "/tracker.json", compact: true)
-        statusFile = JSONStateFile(path: config.stateDir + "/status.json", compact: true)
-        writer = StateWriter(stateFile: stateFile, statusFile: statusFile, logger: logger)
+        writer = StateWriter(stateFile: stateFile, statusFile: JSONStateFile(path: config.stateDir + "/status.json", compact: true),
+                             logger: logger)
         maintenance = config.maintenance
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         archiveAfter = config.archiveAfter

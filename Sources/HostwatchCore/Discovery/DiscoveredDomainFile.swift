@@ -41,14 +41,14 @@ public struct DiscoveredDomainFile: Sendable, Hashable {
         var lines = [Self.header, "// sources: \(domain.sources.joined(separator: ", "))"]
         if domain.suspended { lines.append("// suspended by the panel: not checked as a site") }
         lines.append("{")
-        lines.append("  domain: \(Self.quote(domain.domain)),")
-        lines.append("  account: \(Self.quote(domain.account ?? DiscoveredDomain.unknownAccount)),")
-        lines.append("  plan: \(Self.quote(domain.plan.rawValue)),")
+        lines.append("  domain: \(JSON5Path.quoted(domain.domain)),")
+        lines.append("  account: \(JSON5Path.quoted(domain.account ?? DiscoveredDomain.unknownAccount)),")
+        lines.append("  plan: \(JSON5Path.quoted(domain.plan.rawValue)),")
         var checks: [String] = []
         if domain.services.contains(.web), !domain.suspended, let web = Self.web(domain, context: context) {
-            var fields = ["url: \(Self.quote(web.url))"]
-            if let address = web.address { fields.append("address: \(Self.quote(address))") }
-            if context.settings.containsDomain { fields.append("contains: \(Self.quote(domain.domain))") }
+            var fields = ["url: \(JSON5Path.quoted(web.url))"]
+            if let address = web.address { fields.append("address: \(JSON5Path.quoted(address))") }
+            if context.settings.containsDomain { fields.append("contains: \(JSON5Path.quoted(domain.domain))") }
             lines.append("  web: { \(fields.joined(separator: ", ")) },")
             checks.append("web \(web.url)" + (web.address.map { " at \($0)" } ?? ""))
         }
@@ -59,9 +59,9 @@ public struct DiscoveredDomainFile: Sendable, Hashable {
                 if kind != "smtp", let best = endpoints.first(where: { $0.tls == .implicit }) ?? endpoints.first { endpoints = [best] }
                 guard !endpoints.isEmpty else { continue }
                 let objects = endpoints.map { endpoint -> String in
-                    var fields = ["port: \(endpoint.port)", "tls: \(Self.quote(endpoint.tls.rawValue))"]
-                    if let address = endpoint.address, address != context.serverAddress { fields.append("address: \(Self.quote(address))") }
-                    if let host = context.mailHost { fields.append("host: \(Self.quote(host))") }
+                    var fields = ["port: \(endpoint.port)", "tls: \(JSON5Path.quoted(endpoint.tls.rawValue))"]
+                    if let address = endpoint.address, address != context.serverAddress { fields.append("address: \(JSON5Path.quoted(address))") }
+                    if let host = context.mailHost { fields.append("host: \(JSON5Path.quoted(host))") }
                     checks.append("\(kind) \(endpoint.port) \(endpoint.tls.rawValue)")
                     return "{ " + fields.joined(separator: ", ") + " }"
                 }
@@ -70,7 +70,7 @@ public struct DiscoveredDomainFile: Sendable, Hashable {
         }
         if context.settings.dns, domain.services.contains(.dns), !context.nameservers.isEmpty {
             let servers = context.nameservers.map { ns in
-                ns.port == 53 ? Self.quote(ns.address) : "{ address: \(Self.quote(ns.address)), port: \(ns.port) }"
+                ns.port == 53 ? JSON5Path.quoted(ns.address) : "{ address: \(JSON5Path.quoted(ns.address)), port: \(ns.port) }"
             }
             lines.append("  dns: { nameservers: [\(servers.joined(separator: ", "))] },")
             checks.append("dns at " + context.nameservers.map { $0.port == 53 ? $0.address : "\($0.address):\($0.port)" }.joined(separator: ", "))
@@ -96,19 +96,5 @@ public struct DiscoveredDomainFile: Sendable, Hashable {
         let url = "\(https ? "https" : "http")://\(domain.domain)\(port == defaultPort ? "" : ":\(port)")/"
         let address = listen?.address.flatMap { $0 == context.serverAddress ? nil : $0 }
         return (url, address)
-    }
-
-    /// A JSON5 string literal.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for c in text.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
     }
 }

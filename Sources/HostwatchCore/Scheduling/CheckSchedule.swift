@@ -42,10 +42,10 @@ public struct CheckSchedule: Sendable, Hashable {
         self.retryInterval = retryInterval
         let slot = slot ?? Self.slot(for: min(interval, retryInterval))
         self.slot = slot
-        let slotNanos = max(1, Self.nanoseconds(slot))
-        let slotsPerInterval = max(1, Self.nanoseconds(interval) / slotNanos)
+        let slotNanos = max(1, slot.nanoseconds)
+        let slotsPerInterval = max(1, interval.nanoseconds / slotNanos)
         phase = Duration.nanoseconds(Int64(seed % UInt64(slotsPerInterval)) * slotNanos)
-        let early = max(1, Self.nanoseconds(min(interval, firstWithin)) / slotNanos)
+        let early = max(1, min(interval, firstWithin).nanoseconds / slotNanos)
         // A different mix of the seed, so the first run and the phase are not the same slot.
         first = Duration.nanoseconds(Int64((seed >> 17 ^ seed) % UInt64(early)) * slotNanos)
     }
@@ -58,12 +58,12 @@ public struct CheckSchedule: Sendable, Hashable {
             return due > now ? due : roundUp(now)
         }
         // The next phase time after the scheduled run.
-        let intervalNanos = Self.nanoseconds(interval)
-        let offset = Self.nanoseconds(scheduled) - Self.nanoseconds(phase)
+        let intervalNanos = interval.nanoseconds
+        let offset = scheduled.nanoseconds - phase.nanoseconds
         var k = offset < 0 ? 0 : offset / intervalNanos + 1
         var due = Duration.nanoseconds(Int64(k) * intervalNanos) + phase
         if due <= now {
-            k = (Self.nanoseconds(now) - Self.nanoseconds(phase)) / intervalNanos + 1
+            k = (now.nanoseconds - phase.nanoseconds) / intervalNanos + 1
             due = Duration.nanoseconds(Int64(k) * intervalNanos) + phase
         }
         return due
@@ -71,14 +71,9 @@ public struct CheckSchedule: Sendable, Hashable {
 
     /// `time` moved up onto the grid.
     func roundUp(_ time: Duration) -> Duration {
-        let slotNanos = max(1, Self.nanoseconds(slot))
-        let nanos = Self.nanoseconds(time)
+        let slotNanos = max(1, slot.nanoseconds)
+        let nanos = time.nanoseconds
         let slots = (nanos + slotNanos - 1) / slotNanos
         return .nanoseconds(Int64(slots) * slotNanos)
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -14,8 +14,7 @@ public struct LatenessHistogram: Sendable, Hashable {
 
     /// Counts one start, `lateness` after its scheduled time (early starts count as on time).
     public mutating func record(_ lateness: Duration) {
-        let (seconds, attoseconds) = lateness.components
-        let value = max(0, Double(seconds) + Double(attoseconds) / 1e18)
+        let value = max(0, lateness.timeInterval)
         let index = Self.bounds.firstIndex { value <= $0 } ?? Self.bounds.count
         counts[index] += 1
         sum += value

@@ -77,6 +77,12 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
+    /// Whole nanoseconds, rounded down (the grid arithmetic of `CheckSchedule`).
+    public var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
     /// Whole seconds, rounded down.
     public var wholeSeconds: Int64 { components.seconds }
 

@@ -34,19 +34,17 @@ public final class CertificateMemory: Sendable {
     private let sessions = Mutex(Caches())
     /// Sites per share handle: libcurl's share keeps eight sessions.
     static let sitesPerCache = 8
-    private let makeCache: @Sendable () -> UnsafeMutableRawPointer?
 
-    public init(every: Duration, makeCache: @escaping @Sendable () -> UnsafeMutableRawPointer? = { hw_share_tls_sessions() }) {
+    public init(every: Duration) {
         self.every = every
-        self.makeCache = makeCache
     }
 
     /// The TLS session cache of `site`, made on first use.
-    public func sessionCache(for site: String) -> SessionCache? {
+    private func sessionCache(for site: String) -> SessionCache? {
         sessions.withLock { caches in
             if let cache = caches.bySite[site] { return cache }
             if caches.current == nil || caches.sitesInCurrent >= Self.sitesPerCache {
-                guard let handle = makeCache() else { return nil }
+                guard let handle = hw_share_tls_sessions() else { return nil }
                 caches.current = SessionCache(handle: handle)
                 caches.sitesInCurrent = 0
             }
@@ -57,7 +55,7 @@ public final class CertificateMemory: Sendable {
     }
 
     /// The facts of `site` examined less than `every` ago, and how long ago; nil means: examine now.
-    public func recall(_ site: String, at now: ContinuousClock.Instant) -> (facts: CertificateFacts, age: Duration)? {
+    private func recall(_ site: String, at now: ContinuousClock.Instant) -> (facts: CertificateFacts, age: Duration)? {
         guard every > .zero else { return nil }
         return sites.withLock { sites in
             guard let remembered = sites[site] else { return nil }
@@ -95,18 +93,18 @@ public final class CertificateMemory: Sendable {
             if let seen { remember(seen, of: plan.site, at: .now) }
             return (seen, nil)
         }
-        let minutes = Int(standing.age.components.seconds / 60)
+        let minutes = standing.age.wholeSeconds / 60
         return (standing.facts, "TLS session resumed; certificate as examined \(minutes) min ago (full handshake at least every \(DurationText.format(every)))")
     }
 
     /// Keeps what a full handshake of `site` showed.
-    public func remember(_ facts: CertificateFacts, of site: String, at now: ContinuousClock.Instant) {
+    private func remember(_ facts: CertificateFacts, of site: String, at now: ContinuousClock.Instant) {
         guard every > .zero else { return }
         sites.withLock { $0[site] = Remembered(facts: facts, examinedAt: now) }
     }
 
     /// Forgets `site` (its check failed): the next check examines it afresh.
-    public func forget(_ site: String) {
+    private func forget(_ site: String) {
         _ = sites.withLock { $0.removeValue(forKey: site) }
     }
 }

@@ -6,7 +6,7 @@ import Testing
     let slot = Duration.milliseconds(250)
 
     func isOnGrid(_ time: Duration) -> Bool {
-        CheckSchedule.nanoseconds(time) % CheckSchedule.nanoseconds(slot) == 0
+        time.nanoseconds % slot.nanoseconds == 0
     }
 
     @Test(arguments: [UInt64(0), 1, 7, 12_345, 0xdead_beef, .max])
@@ -29,7 +29,7 @@ import Testing
         let schedule = CheckSchedule(interval: .seconds(10), retryInterval: .seconds(3), seed: 42)
         let second = schedule.next(after: schedule.first, now: schedule.first + .milliseconds(5), unsettled: false)
         // The phase time after the first run, then whole intervals: fixed-rate, not run + interval.
-        #expect(CheckSchedule.nanoseconds(second - schedule.phase) % CheckSchedule.nanoseconds(.seconds(10)) == 0)
+        #expect((second - schedule.phase).nanoseconds % Duration.seconds(10).nanoseconds == 0)
         let third = schedule.next(after: second, now: second + .seconds(4), unsettled: false)
         #expect(third - second == .seconds(10))
     }
@@ -41,7 +41,7 @@ import Testing
         // Back to settled: the next phase time, not a whole interval after the retry.
         let settled = schedule.next(after: .seconds(135), now: .seconds(136), unsettled: false)
         #expect(settled > .seconds(135) && settled <= .seconds(195))
-        #expect(CheckSchedule.nanoseconds(settled - schedule.phase) % CheckSchedule.nanoseconds(.seconds(60)) == 0)
+        #expect((settled - schedule.phase).nanoseconds % Duration.seconds(60).nanoseconds == 0)
     }
 
     @Test func runsMissedWhileTheAgentFellBehindAreSkippedNotBurst() {
