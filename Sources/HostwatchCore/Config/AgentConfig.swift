@@ -67,6 +67,8 @@ public struct AgentConfig: Sendable, Hashable {
     public var discovery = DiscoverySettings()
     /// True when the agent file has a `discovery` section.
     public var discoveryConfigured = false
+    /// Commands tried once for matching incidents (`remediation`); none unless configured.
+    public var remediation: [RemediationRule] = []
 
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
@@ -169,13 +171,16 @@ public struct AgentConfig: Sendable, Hashable {
         var discovery = DiscoverySettings()
         let discoveryConfigured = reader.has("discovery")
         if var d = reader.object("discovery") { discovery = DiscoverySettings.read(&d, resolve: resolve) }
+        let remediation = RemediationRule.readAll(&reader)
         reader.finish()
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
-        return AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
+        var config = AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
                            caFile: caFile.map(resolve), defaults: defaults, limits: limits,
                            heartbeat: heartbeat, metrics: metrics,
                            incidents: incidents, archiveAfter: archiveAfter, evidence: evidence, maintenance: maintenance, delivery: delivery,
                            disks: disks, discovery: discovery, discoveryConfigured: discoveryConfigured)
+        config.remediation = remediation
+        return config
     }
 
     /// Reads the `incidents` section (DESIGN.md §8), including an optional `policy` table that
