@@ -65,15 +65,18 @@ extension IncidentTracker {
     /// The incident a check that is down joins, or `.wait` while its group cannot be judged yet.
     func decideKey(for check: CheckID, failure: CheckFailure, subject: Subject, candidate: String?, current: String?,
                    since: Date) -> KeyDecision {
+        let own = incidentKey(for: check, failure: failure, subject: subject)
         if let candidate {
-            if current == candidate { return .key(candidate) }
+            // Already in its group's incident, or in its own since before the group failed: it
+            // stays (a site's own ticket is not resolved and merged away under a responder).
+            if let current, current == candidate || current == own { return .key(current) }
             switch judgeGroup(candidate, since: since) {
             case .join: return .key(candidate)
             case .wait where current == nil: return .wait
             case .wait, .alone: break
             }
         }
-        return .key(incidentKey(for: check, failure: failure, subject: subject))
+        return .key(own)
     }
 
     /// Whether a gateway failure since `since` is the group's (most of the sites seen since then
