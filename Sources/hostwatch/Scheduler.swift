@@ -272,8 +272,16 @@ actor Scheduler {
         } else {
             failingTranscripts[observation.check] = nil
         }
+        let incidentsBefore = tracker.openIncidentCount
         let actions = tracker.record(observation, at: now)
         let unsettled = tracker.isUnsettled(observation.check)
+        if tracker.openIncidentCount != incidentsBefore, actions.isEmpty {
+            // An incident began or ended without a ticket action (one resolved by hand ended,
+            // an undecided check is waiting): status and the saved state follow all the same.
+            statusDirty = true
+            incidentsChanged = true
+            stateChanged = true
+        }
         // Counting up to an incident (failing 1/3, 2/3) shows in `status`; a check that stays
         // down or stays ok does not change it.
         if observation.failure != nil, unsettled { statusDirty = true }
@@ -423,7 +431,7 @@ actor Scheduler {
             guard let id = ticketIDs[key] else { return }
             // A remediation that worked says so on the ticket it leaves resolved for office hours.
             let worked = verifying[key].map { ran in
-                Ticket.Step(at: time, text: "\(ran.rule.name) worked: the checks passed \(Int(time.timeIntervalSince(ran.ranAt).rounded())) s after `\(ran.rule.run.joined(separator: " "))`; the cause is for office hours to find")
+                Ticket.Step(at: time, text: "\(ran.rule.name) worked: the checks passed \(Int(time.timeIntervalSince(ran.ranAt).rounded())) s after `\(collector.redactor.redact(ran.rule.run.joined(separator: " ")))`; the cause is for office hours to find")
             }
             let ticket = try store.update(id: id) { ticket throws(TicketStoreError) in
                 guard ticket.status != .resolved else { return }
@@ -499,7 +507,7 @@ actor Scheduler {
         }
         let redactor = collector.redactor
         for (rule, incident) in due {
-            logger.info("remediation.started", ["key": incident.key, "rule": rule.name, "command": rule.run.joined(separator: " ")])
+            logger.info("remediation.started", ["key": incident.key, "rule": rule.name, "command": redactor.redact(rule.run.joined(separator: " "))])
             Task.detached {
                 let outcome = await RemediationRunner.run(rule, redactor: redactor)
                 await self.remediationFinished(rule, incident: incident, outcome: outcome, at: Date())

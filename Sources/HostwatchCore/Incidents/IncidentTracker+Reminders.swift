@@ -76,3 +76,9 @@ extension IncidentTracker {
         state.incidents[key].map { $0.openedAt == openedAt } ?? false
     }
 }
+
+extension IncidentTracker {
+    /// How many incidents are open (ticketed or not): a change without an action still changes
+    /// what `status` shows.
+    public var openIncidentCount: Int { state.incidents.count }
+}

@@ -29,7 +29,8 @@ public enum RemediationRunner {
     }
 
     static func outcome(_ rule: RemediationRule, result: CommandRunner.Result, seconds: Double, redactor: Redactor) -> Outcome {
-        let command = rule.run.joined(separator: " ")
+        // The command too: a token on a command line must not reach the ticket either.
+        let command = redactor.redact(rule.run.joined(separator: " "))
         let took = seconds < 10 ? "\((seconds * 10).rounded() / 10) s" : "\(Int(seconds.rounded())) s"
         var text = "\(rule.name): ran `\(command)`: "
         if let failure = result.failedToStart {
