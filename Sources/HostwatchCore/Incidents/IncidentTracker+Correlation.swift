@@ -17,8 +17,6 @@ extension IncidentTracker {
         var at: Date
         /// The group its failure points at (a 502 behind an upstream), or nil: ok, or another failure.
         var gateway: String?
-        /// The web server answered (ok, or any failure but a refused or timed-out connection).
-        var answered: Bool
     }
 
     /// A check down with a gateway failure, waiting for its group to be judged.
@@ -54,11 +52,9 @@ extension IncidentTracker {
         if failure.isGatewayStatus { return group }
         guard failure.kind == .timeout, subject.upstream != nil, let endpoint = subject.endpoint else { return nil }
         let recent = now.addingTimeInterval(-2 * max(subject.timing.interval.timeInterval, 1))
-        let webServerAnswers = (endpointWebChecks[endpoint] ?? []).contains { other in
-            guard let result = latest[other], result.at >= recent, result.answered,
-                  let otherSubject = subjects[other] else { return false }
-            return Self.gatewayGroup(of: otherSubject) != group
-        }
+        // One look per group on the endpoint, not per site: a hung web server with 10,000 sites
+        // times out on all of them at once.
+        let webServerAnswers = (answeredByGroup[endpoint] ?? [:]).contains { $0.key != group && $0.value >= recent }
         return webServerAnswers ? group : nil
     }
 

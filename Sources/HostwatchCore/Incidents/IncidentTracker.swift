@@ -136,8 +136,9 @@ public struct IncidentTracker: Sendable {
     /// Web checks by upstream (`upstream:…`), or by endpoint when no upstream is known
     /// (`endpoint:…`): the groups whose 502/503/504 make one incident.
     var gatewayGroups: [String: [CheckID]] = [:]
-    /// Web checks by endpoint, to tell a dead upstream from a dead web server.
-    var endpointWebChecks: [String: [CheckID]] = [:]
+    /// Per endpoint, when a site of each gateway group last got an answer from the web server:
+    /// a timeout behind one upstream while the server answers for others is the upstream's.
+    var answeredByGroup: [String: [String: Date]] = [:]
     /// The latest result of each web check, for the majority rule (not saved: a restart
     /// relearns it within one interval).
     var latest: [CheckID: LatestResult] = [:]
@@ -162,7 +163,6 @@ public struct IncidentTracker: Sendable {
         if let endpoint = subject.endpoint { endpointSizes[endpoint, default: 0] += 1 }
         if check.kind == "web", let group = Self.gatewayGroup(of: subject) {
             gatewayGroups[group, default: []].append(check)
-            if let endpoint = subject.endpoint { endpointWebChecks[endpoint, default: []].append(check) }
         }
     }
 
@@ -281,7 +281,11 @@ public struct IncidentTracker: Sendable {
         var actions: [IncidentAction] = []
         let candidate = failure.flatMap { gatewayCandidate(check, failure: $0, subject: subject, at: now) }
         if check.kind == "web" {
-            latest[check] = LatestResult(at: now, gateway: candidate, answered: failure.map { !$0.isConnectionLevel } ?? true)
+            let answered = failure.map { !$0.isConnectionLevel } ?? true
+            latest[check] = LatestResult(at: now, gateway: candidate)
+            if answered, let endpoint = subject.endpoint, let group = Self.gatewayGroup(of: subject) {
+                answeredByGroup[endpoint, default: [:]][group] = now
+            }
         }
         if let failure {
             let step = Ticket.Step(at: now, text: "\(check) failed: \(failure.message)")

@@ -96,6 +96,28 @@ import Testing
         #expect(T.opens(lone).map(\.key) == ["check:a.test/web"])
     }
 
+    @Test func timeoutsBehindAPoolWhileTheWebServerAnswersOtherSitesAreThePools() {
+        let domains = (1...4).map { "s\($0).test" }
+        var t = tracker(domains)
+        // A static site on the same nginx, passed to no upstream: it keeps answering.
+        t.register(T.web("static.test"), subject: .init(domain: "static.test", account: .init(name: "s", plan: .free),
+                                                         timing: CheckTiming(interval: .seconds(60), retryInterval: .seconds(15), failures: 2, recoveries: 2),
+                                                         endpoint: T.https, isLocal: true))
+        let timeout = CheckFailure(kind: .timeout, category: .siteOffline, message: "HTTP: no answer from 203.0.113.10:443 within 10s")
+        var actions: [IncidentAction] = []
+        for round in 0..<2 {
+            actions += record(&t, "static.test", nil, at: Double(round * 15))
+            for (i, domain) in domains.enumerated() { actions += record(&t, domain, timeout, at: Double(round * 15 + i + 1)) }
+        }
+        #expect(T.opens(actions).map(\.key) == ["upstream:\(Self.pool)"])
+
+        // The whole web server hung (nothing answers): the endpoint's incident, as before.
+        var hung = tracker(domains)
+        var all: [IncidentAction] = []
+        for round in 0..<2 { for (i, domain) in domains.enumerated() { all += record(&hung, domain, timeout, at: Double(round * 15 + i)) } }
+        #expect(T.opens(all).map(\.key) == ["endpoint:\(T.https)"])
+    }
+
     @Test func withoutAnUpstreamTheEndpointIsTheGroup() {
         let domains = (1...4).map { "s\($0).test" }
         var t = tracker(domains, upstream: nil)
