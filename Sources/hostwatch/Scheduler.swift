@@ -405,11 +405,18 @@ actor Scheduler {
         switch action {
         case .open(var draft):
             if let earlier = ticketIDs[draft.key] { draft.relatedIDs.append(earlier) }
+            // The members' lines and transcripts go in with the ticket, not as a second event.
+            var members = MemberEvidence(lines: "", transcripts: [])
+            var listed: Set<String> = []
+            var shown: Set<String> = Set(draft.attachments.map(\.name))
+            collectMembers(draft.checks, into: &members, listed: &listed, shown: &shown)
+            Self.attach(members, to: &draft.attachments)
             let ticket = try store.open(draft)
+            listedMembers[ticket.id] = listed
+            transcribed[ticket.id] = shown
             ticketIDs[draft.key] = ticket.id
             logger.info("ticket.opened", ["ticket": ticket.id, "key": draft.key, "severity": draft.severity.rawValue,
                                           "subject": draft.subject])
-            addMembers(to: ticket.id, checks: draft.checks)
             gatherEvidence(for: ticket.id, key: draft.key, checks: draft.checks, domains: draft.domains, category: draft.category)
         case .update(let key, let step, let content):
             guard let id = ticketIDs[key] else { return }
@@ -560,6 +567,14 @@ actor Scheduler {
         var listed = listedMembers[id] ?? []
         var shown = transcribed[id] ?? []
         var evidence = MemberEvidence(lines: "", transcripts: [])
+        collectMembers(checks, into: &evidence, listed: &listed, shown: &shown)
+        listedMembers[id] = listed
+        transcribed[id] = shown
+        return evidence
+    }
+
+    /// The line (and, for an error not shown yet, the transcript) of each check not listed yet.
+    private func collectMembers(_ checks: [String], into evidence: inout MemberEvidence, listed: inout Set<String>, shown: inout Set<String>) {
         for name in checks where !listed.contains(name) && listed.count < membersListed {
             guard let check = checksByName[name], let (since, failure) = tracker.failure(of: check) else { continue }
             listed.insert(name)
@@ -574,24 +589,25 @@ actor Scheduler {
                 evidence.transcripts.append(Ticket.Attachment(name: attachment, content: collector.redactor.redact(capped)))
             }
         }
-        listedMembers[id] = listed
-        transcribed[id] = shown
-        return evidence
     }
 
     /// Adds member evidence to a ticket (within the store's update of it).
     static func attach(_ evidence: MemberEvidence, to ticket: inout Ticket) {
+        attach(evidence, to: &ticket.attachments)
+    }
+
+    static func attach(_ evidence: MemberEvidence, to attachments: inout [Ticket.Attachment]) {
         guard !evidence.isEmpty else { return }
         if !evidence.lines.isEmpty {
-            if let i = ticket.attachments.firstIndex(where: { $0.name == membersFile }) {
-                ticket.attachments[i].content += evidence.lines
+            if let i = attachments.firstIndex(where: { $0.name == membersFile }) {
+                attachments[i].content += evidence.lines
             } else {
-                ticket.attachments.append(Ticket.Attachment(name: membersFile, content: membersHeader + evidence.lines))
+                attachments.append(Ticket.Attachment(name: membersFile, content: membersHeader + evidence.lines))
             }
         }
         let names = Set(evidence.transcripts.map(\.name))
-        ticket.attachments.removeAll { names.contains($0.name) }
-        ticket.attachments += evidence.transcripts
+        attachments.removeAll { names.contains($0.name) }
+        attachments += evidence.transcripts
     }
 
     /// The members of a ticket just opened or reopened, in one more update.
