@@ -61,9 +61,9 @@ extension IncidentTracker {
         case .upstream(let upstream):
             let down = downChecks(of: incident)
             let sites = Set(down.compactMap { subjects[$0]?.domain }).count
-            let total = Set((gatewayGroups["upstream:\(upstream)"] ?? []).compactMap { subjects[$0]?.domain }).count
+            let total = Set((correlation.groups["upstream:\(upstream)"] ?? []).compactMap { subjects[$0]?.domain }).count
             let of = total > sites ? " of \(total)" : ""
-            return "\(Self.upstreamName(upstream)): \(sites)\(of) site\(sites == 1 && of.isEmpty ? "" : "s") \(gatewaySymptom(of: down))"
+            return "\(GatewayCorrelation.upstreamName(upstream)): \(sites)\(of) site\(sites == 1 && of.isEmpty ? "" : "s") \(gatewaySymptom(of: down))"
         case .certificates:
             let down = downChecks(of: incident).sorted()
             var domains: [String] = []

@@ -133,18 +133,8 @@ public struct IncidentTracker: Sendable {
     var endpointSizes: [String: Int] = [:]
     var silences: [Silence] = []
     let attemptLimit = 20
-    /// Web checks by upstream (`upstream:…`), or by endpoint when no upstream is known
-    /// (`endpoint:…`): the groups whose 502/503/504 make one incident.
-    var gatewayGroups: [String: [CheckID]] = [:]
-    /// Per endpoint, when a site of each gateway group last got an answer from the web server:
-    /// a timeout behind one upstream while the server answers for others is the upstream's.
-    var answeredByGroup: [String: [String: Date]] = [:]
-    /// The latest result of each web check, for the majority rule (not saved: a restart
-    /// relearns it within one interval).
-    var latest: [CheckID: LatestResult] = [:]
-    /// Checks down with a gateway failure whose group could not be judged yet (no other site of
-    /// it has answered since): they join an incident once one has, or alone at the deadline.
-    var undecided: [CheckID: Undecided] = [:]
+    /// The upstream rule's memory: groups, latest results, checks not yet placed.
+    var correlation = GatewayCorrelation()
 
     public init(server: Ticket.Server, settings: IncidentSettings = IncidentSettings()) {
         self.server = server
@@ -161,9 +151,7 @@ public struct IncidentTracker: Sendable {
         subjects[check] = subject
         if state.checks[check] == nil { state.checks[check] = CheckState() }
         if let endpoint = subject.endpoint { endpointSizes[endpoint, default: 0] += 1 }
-        if check.kind == "web", let group = Self.gatewayGroup(of: subject) {
-            gatewayGroups[group, default: []].append(check)
-        }
+        correlation.register(check, subject: subject)
     }
 
     /// Forgets checks that are no longer configured, resolving their incidents
@@ -220,7 +208,7 @@ public struct IncidentTracker: Sendable {
             scope = .mass
         } else if key.hasPrefix("upstream:") {
             scope = .upstream(String(key.dropFirst("upstream:".count)))
-            members = Set(gatewayGroups[key] ?? [])
+            members = Set(correlation.groups[key] ?? [])
         } else if key.hasPrefix("certificates:") {
             // Its members rejoin as their checks report; until then it resolves only when empty.
             scope = .certificates
@@ -262,8 +250,8 @@ public struct IncidentTracker: Sendable {
     public mutating func record(_ observation: Observation, at now: Date) -> [IncidentAction] {
         var actions = judge(observation, at: now)
         // Another site of the group answered: checks waiting on it can be judged now.
-        if !undecided.isEmpty, observation.check.kind == "web", let subject = subjects[observation.check],
-           let group = Self.gatewayGroup(of: subject) {
+        if !correlation.undecided.isEmpty, observation.check.kind == "web", let subject = subjects[observation.check],
+           let group = GatewayCorrelation.group(of: subject) {
             actions += settleUndecided(in: group, at: now, deadlinePassed: false)
         }
         return actions
@@ -279,14 +267,9 @@ public struct IncidentTracker: Sendable {
         checkState.changes.removeAll { $0 < windowStart }
         if transition != .none { checkState.changes.append(now) }
         var actions: [IncidentAction] = []
-        let candidate = failure.flatMap { gatewayCandidate(check, failure: $0, subject: subject, at: now) }
-        if check.kind == "web" {
-            let answered = failure.map { !$0.isConnectionLevel } ?? true
-            latest[check] = LatestResult(at: now, gateway: candidate)
-            if answered, let endpoint = subject.endpoint, let group = Self.gatewayGroup(of: subject) {
-                answeredByGroup[endpoint, default: [:]][group] = now
-            }
-        }
+        let candidate = failure.flatMap { correlation.candidate(check, failure: $0, subject: subject, at: now) }
+        correlation.observe(check, subject: subject, failure: failure, candidate: candidate, at: now)
+
         if let failure {
             let step = Ticket.Step(at: now, text: "\(check) failed: \(failure.message)")
             if !checkState.debounce.isDown {
@@ -304,12 +287,12 @@ public struct IncidentTracker: Sendable {
                              since: checkState.debounce.failingSince ?? now) {
             case .key(let decided):
                 key = decided
-                undecided[check] = nil
+                correlation.undecided[check] = nil
             case .wait:
                 // Down, but whether alone or with its upstream is not known yet: the attempts
                 // and transcript wait with it.
-                if undecided[check] == nil {
-                    undecided[check] = Undecided(group: candidate ?? "", deadline: now.addingTimeInterval(max(subject.timing.interval, subject.timing.retryInterval).timeInterval),
+                if correlation.undecided[check] == nil {
+                    correlation.undecided[check] = GatewayCorrelation.Undecided(group: candidate ?? "", deadline: now.addingTimeInterval(max(subject.timing.interval, subject.timing.retryInterval).timeInterval),
                                                  transcript: observation.transcript.rendered,
                                                  timings: observation.timings.isEmpty ? nil
                                                      : Ticket.Step(at: observation.startedAt, text: "\(check) timings: \(observation.timingText)"))
@@ -346,7 +329,7 @@ public struct IncidentTracker: Sendable {
         }
 
         checkState.attempts = []
-        undecided[check] = nil
+        correlation.undecided[check] = nil
         if case .cameUp = transition, let key = checkState.incident {
             checkState.incident = nil
             checkState.lastFailure = nil
@@ -367,7 +350,7 @@ public struct IncidentTracker: Sendable {
         state.resolved = state.resolved.filter { $0.value >= reopenLimit }
         let stormStart = now.addingTimeInterval(-settings.stormWithin.timeInterval)
         state.openings.removeAll { $0 < stormStart }
-        if !undecided.isEmpty { actions += settleUndecided(in: nil, at: now, deadlinePassed: true) }
+        if !correlation.undecided.isEmpty { actions += settleUndecided(in: nil, at: now, deadlinePassed: true) }
         actions += flushPending(at: now)
         for key in state.incidents.keys.sorted() {
             guard let incident = state.incidents[key] else { continue }

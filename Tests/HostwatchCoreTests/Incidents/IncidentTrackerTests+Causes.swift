@@ -177,6 +177,6 @@ import Testing
                       ("127.0.0.1:9000", "PHP-FPM pool 127.0.0.1:9000"),
                       ("http://127.0.0.1:8080", "upstream http://127.0.0.1:8080")])
     func upstreamsAreNamedForTheResponder(upstream: String, name: String) {
-        #expect(IncidentTracker.upstreamName(upstream) == name)
+        #expect(GatewayCorrelation.upstreamName(upstream) == name)
     }
 }
