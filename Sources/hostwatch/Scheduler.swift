@@ -262,11 +262,13 @@ actor Scheduler {
         } else {
             logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
         }
-        var ring = history[observation.check] ?? []
-        ring.append(.init(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary,
-                          durationMs: observation.duration.timeInterval * 1000))
-        if ring.count > historyLength { ring.removeFirst(ring.count - historyLength) }
-        history[observation.check] = ring
+        // Changed in place: a copy out and back would copy the whole ring on every result.
+        history[observation.check, default: []].append(.init(at: observation.startedAt, ok: observation.failure == nil,
+                                                              summary: observation.summary,
+                                                              durationMs: observation.duration.timeInterval * 1000))
+        if let count = history[observation.check]?.count, count > historyLength {
+            history[observation.check]?.removeFirst(count - historyLength)
+        }
         if observation.failure != nil {
             failingTranscripts[observation.check] = observation.transcript.rendered
         } else {
