@@ -22,6 +22,12 @@ let package = Package(
         .testTarget(name: "HostwatchCoreTests", dependencies: ["HostwatchCore", "HostwatchTestKit"],
                     exclude: ["Discovery/Fixtures"]),
         .testTarget(name: "HostwatchIOTests", dependencies: ["HostwatchIO", "HostwatchCore", "HostwatchTestKit"]),
+        // libFuzzer entry points (Tests/Fuzz/README.md, run by packaging/fuzz). No main: a plain
+        // `swift build` makes binaries that do nothing; `--sanitize=fuzzer` links libFuzzer's main.
+        .executableTarget(name: "JSON5Fuzz", dependencies: ["HostwatchCore"], path: "Tests/Fuzz/Targets/JSON5Fuzz"),
+        .executableTarget(name: "ConfigFuzz", dependencies: ["HostwatchCore"], path: "Tests/Fuzz/Targets/ConfigFuzz"),
+        .executableTarget(name: "DNSMessageFuzz", dependencies: ["HostwatchCore"], path: "Tests/Fuzz/Targets/DNSMessageFuzz"),
+        .executableTarget(name: "MailReplyFuzz", dependencies: ["HostwatchCore"], path: "Tests/Fuzz/Targets/MailReplyFuzz"),
         .testTarget(name: "IntegrationTests", dependencies: ["hostwatch", "hostwatch-bench", "HostwatchCore", "HostwatchIO", "HostwatchTestKit"]),
     ],
     swiftLanguageModes: [.v6]

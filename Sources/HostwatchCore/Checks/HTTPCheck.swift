@@ -88,7 +88,7 @@ public struct HTTPCheck: Check {
             observation.summary = failure.message
         } else {
             let ms = Observation.formatMilliseconds(response.timings.total.timeInterval * 1000)
-            observation.summary = "\(response.status.map(String.init) ?? "?") \(response.reason) in \(ms) ms"
+            observation.summary = "\(response.status.map(String.init) ?? "?") \(MailDialogue.quote(response.reason, limit: 120)) in \(ms) ms"
         }
         return observation
     }
@@ -118,7 +118,8 @@ public struct HTTPCheck: Check {
         if !accepted {
             let expected = configuration.expectStatus.isEmpty ? "2xx or 3xx"
                 : configuration.expectStatus.map(String.init).joined(separator: " or ")
-            let got = response.reason.isEmpty ? "\(status)" : "\(status) \(response.reason)"
+            // The reason phrase is the server's own words: quoted, as a hostile server may send anything.
+            let got = response.reason.isEmpty ? "\(status)" : "\(status) \(MailDialogue.quote(response.reason, limit: 120))"
             // A 5xx from a site whose endpoint otherwise answers is the application's fault
             // (a PHP error, a dead upstream of that one site); the tracker makes one upstream
             // incident when most sites of one upstream answer 502/503/504 (`httpStatus`).
@@ -155,7 +156,7 @@ public struct HTTPCheck: Check {
         case .certificate:
             var message = "HTTPS: certificate rejected: \(error.detail)"
             if let notAfter = certificate?.notAfter { message += "; valid until \(RFC3339.format(notAfter))" }
-            if let subject = certificate?.subject { message += "; subject \(subject)" }
+            if let subject = certificate?.subject { message += "; subject \(MailDialogue.quote(subject))" }
             return CheckFailure(kind: .certificate, category: .security, message: message)
         case .protocolError:
             return CheckFailure(kind: .unreachable, category: .siteOffline, message: "HTTP: \(target) answered no valid HTTP: \(error.detail)")

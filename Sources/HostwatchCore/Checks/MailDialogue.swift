@@ -146,14 +146,14 @@ public struct MailDialogue: Sendable {
         return ehlo.replies.dropFirst().map { String($0.dropFirst(4)).uppercased() }
     }
 
-    /// A server's words made safe to put in a one-line message: control characters become `?`,
+    /// A server's words made safe to put in a one-line message: control characters (C0, DEL, C1) become `?`,
     /// and long text is cut (a 1 MB banner must not become a 1 MB ticket subject).
     public static func quote(_ text: String, limit: Int = 200) -> String {
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {
             if count == limit { return out + "…" }
-            out.unicodeScalars.append(scalar.value < 32 || scalar.value == 127 ? "?" : scalar)
+            out.unicodeScalars.append(scalar.value < 32 || (0x7F..<0xA0).contains(scalar.value) ? "?" : scalar)
             count += 1
         }
         return out

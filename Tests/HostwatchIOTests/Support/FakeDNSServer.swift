@@ -15,11 +15,15 @@ final class FakeDNSServer: @unchecked Sendable {
     private var stopped = false
     private var udpQueries = 0
     private var tcpQueries = 0
+    /// When set, UDP replies leave from this socket (another address) instead of the server's.
+    private var replyFD: Int32 = -1
 
     /// - Parameters:
     ///   - udp: the replies to one UDP query (none: stay silent; several: send each).
     ///   - tcp: the bytes to write on a TCP connection for one query (length prefix included), or nil to close.
-    init(ipv6: Bool = false, udp: @escaping @Sendable ([UInt8]) -> [[UInt8]],
+    ///   - replyFrom: an IPv4 loopback address to send the UDP replies from (a spoofed source),
+    ///     or nil to reply from the server's own address.
+    init(ipv6: Bool = false, replyFrom: String? = nil, udp: @escaping @Sendable ([UInt8]) -> [[UInt8]],
          tcp: @escaping @Sendable ([UInt8]) -> [UInt8]? = { _ in nil }) throws {
         address = ipv6 ? "::1" : "127.0.0.1"
         let family = ipv6 ? AF_INET6 : AF_INET
@@ -43,6 +47,16 @@ final class FakeDNSServer: @unchecked Sendable {
         udpFD = udpSocket
         tcpFD = tcpSocket
         port = chosen
+        if let replyFrom {
+            replyFD = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            var from = sockaddr_in()
+            from.sin_family = sa_family_t(AF_INET)
+            from.sin_addr.s_addr = inet_addr(replyFrom)
+            let bound = withUnsafePointer(to: &from) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(replyFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+        }
         Thread { [self] in serveUDP(udp) }.start()
         Thread { [self] in serveTCP(tcp) }.start()
     }
@@ -89,12 +103,14 @@ final class FakeDNSServer: @unchecked Sendable {
             }
             if n < 0 || lock.withLock({ stopped }) {
                 close(udpFD)
+                if replyFD >= 0 { close(replyFD) }
                 return
             }
             lock.withLock { udpQueries += 1 }
+            let from = replyFD >= 0 ? replyFD : udpFD
             for reply in behaviour(Array(buffer[0..<n])) {
                 _ = withUnsafePointer(to: &peer) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(udpFD, reply, reply.count, 0, $0, length) }
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(from, reply, reply.count, 0, $0, length) }
                 }
             }
         }

@@ -1,0 +1,101 @@
+import Foundation
+import Glibc
+import HostwatchCore
+import HostwatchIO
+import Testing
+
+/// Issue 15, item 2: the state folder on a small tmpfs that fills up (or turns read-only) during
+/// an incident. The agent logs a clear error, keeps checking, keeps the ticket event and writes it
+/// once space returns, and leaves nothing half-written.
+@Suite(.serialized, .enabled(if: Tmpfs.canMount, "mounting a tmpfs needs root"))
+struct FullStateDiskTests {
+    enum Fault: String, CaseIterable, Sendable {
+        case full
+        case readOnly = "read-only"
+    }
+
+    @Test(arguments: Fault.allCases)
+    func aStateFolderThatCannotBeWrittenLosesNoTicketEvent(fault: Fault) async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-fulldisk")
+        defer { try? dir.remove() }
+        let disk = try Tmpfs(at: dir.appending("state"), sizeMiB: 4, inodes: 2_000)
+        defer { disk.unmount() }
+        let site = try NginxServer(directory: dir.path, address: freeLoopbackAddress(ports: [80]), sites: [.init(domain: "a.test")])
+        try site.start()
+        defer { site.shutdown() }
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        try """
+        {
+          server: { name: "fulldisk", address: "\(site.address)" },
+          state_dir: "state",
+          checks: "checks",
+          defaults: { interval: "1s", retry_interval: "300ms", timeout: "2s", failures: 2, recoveries: 1 },
+        }
+        """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
+        try """
+        { domain: "a.test", account: "A Ltd (#7)", web: { url: "http://a.test/" } }
+        """.write(toFile: dir.appending("checks/a.test.json5"), atomically: true, encoding: .utf8)
+        let config = dir.appending("hostwatch.json5")
+        let binary = try HostwatchBinary()
+        let agentLog = dir.appending("agent.log")
+        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: agentLog)
+        defer { agent.terminate() }
+        let log = { String(decoding: FileManager.default.contents(atPath: agentLog) ?? Data(), as: UTF8.self) }
+        let failedChecks = { log().components(separatedBy: "event=check.failed").count - 1 }
+        // Up and writing its state.
+        #expect(try await waitUntil(timeout: .seconds(20)) {
+            log().contains("event=agent.started") && !((try? FileManager.default.contentsOfDirectory(atPath: disk.path)) ?? []).isEmpty
+        }, "\(log())")
+
+        switch fault {
+        case .full:
+            // Fill every byte: 64 KiB files until the disk refuses (the shell stops at the first failed write).
+            _ = try ChildProcess.run("/bin/sh", ["-c", "n=0; while head -c 65536 /dev/zero > filler-$n 2>/dev/null; do n=$((n+1)); done"],
+                                     workingDirectory: disk.path, timeout: .seconds(30))
+        case .readOnly:
+            try disk.remountReadOnly()
+        }
+        try site.stop()
+        // A clear error, and the checks go on.
+        let reason = fault == .full ? "No space left on device" : "Read-only file system"
+        #expect(try await waitUntil(timeout: .seconds(30)) {
+            log().split(separator: "\n").contains { $0.hasPrefix("level=error") && $0.contains(reason) }
+        }, "\(log())")
+        let failedBefore = failedChecks()
+        #expect(try await waitUntil(timeout: .seconds(15)) { failedChecks() >= failedBefore + 3 }, "\(log())")
+        #expect(agent.isRunning)
+        #expect(try binary.run(["tickets", "list", "--all", "--json", "--config", config]).status == 0)
+
+        // Space returns: the ticket is written, once.
+        switch fault {
+        case .full:
+            for name in try FileManager.default.contentsOfDirectory(atPath: disk.path) where name.hasPrefix("filler-") {
+                try FileManager.default.removeItem(atPath: disk.path + "/" + name)
+            }
+        case .readOnly:
+            try ChildProcess.output(of: "/bin/mount", ["-o", "remount,rw", disk.path])
+        }
+        var tickets: [Ticket] = []
+        #expect(try await waitUntil(timeout: .seconds(30)) {
+            tickets = try binary.tickets(config: config)
+            return tickets.count == 1
+        }, "\(log())")
+        try site.start()
+        #expect(try await waitUntil(timeout: .seconds(30)) { try binary.tickets(config: config).first?.status == .resolved }, "\(log())")
+        #expect(agent.terminate() == 0)
+
+        // Nothing half-written: every ticket file parses, no temporary file is left, one ticket.
+        let folder = disk.path + "/tickets"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(!files.contains { $0.hasSuffix(".tmp") }, "\(files)")
+        let ticketFiles = files.filter { $0.hasSuffix(".json") }
+        for file in ticketFiles {
+            _ = try FileTicketStore.decoder.decode(Ticket.self, from: try #require(FileManager.default.contents(atPath: folder + "/" + file)))
+        }
+        #expect(ticketFiles.count == 1, "\(ticketFiles)")
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: disk.path).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        let ticket = try #require(try binary.tickets(config: config).first)
+        #expect(ticket.steps.filter { $0.text.contains("recovered") }.count == 1, "\(ticket.steps.map(\.text))")
+    }
+}
