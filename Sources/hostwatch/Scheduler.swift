@@ -104,7 +104,7 @@ actor Scheduler {
     }
 
     /// Restores the tracker's saved state, registers the checks (forgetting removed ones), and
-    /// when no state was saved rebuilds known incidents from the open tickets by key, so a
+    /// rebuilds the incidents of open tickets the state does not know, by key, so a
     /// restart neither duplicates nor forgets one (DESIGN.md §5).
     func prepare(_ checks: [CheckFactory.Built], at now: Date) throws(TicketStoreError) {
         let saved: IncidentTracker.State?
@@ -117,9 +117,12 @@ actor Scheduler {
         if let saved { tracker.restore(saved) }
         register(checks)
         for summary in try store.list().reversed() { ticketIDs[summary.key] = summary.id }
-        if saved == nil {
-            for ticket in try store.openTickets() {
-                tracker.adopt(openTicketKey: ticket.key, openedAt: ticket.since)
+        // Every open ticket the saved state does not know (none saved; or the agent was killed
+        // after the ticket was written and before the state was): its incident is rebuilt, so
+        // the recovery resolves it instead of leaving it open for good (issue 15's kill test).
+        for ticket in try store.openTickets() where !tracker.knowsIncident(key: ticket.key) {
+            tracker.adopt(openTicketKey: ticket.key, openedAt: ticket.since)
+            if tracker.knowsIncident(key: ticket.key) {
                 logger.info("incident.adopted", ["ticket": ticket.id, "key": ticket.key])
             }
         }
@@ -359,10 +362,18 @@ actor Scheduler {
             for summary in changed {
                 if summary.status == .acknowledged {
                     tracker.acknowledge(key: summary.key)
-                } else if let key = open[summary.id], tracker.resolvedByHand(key: key, at: now) {
-                    logger.info("ticket.resolved_by_hand", ["ticket": summary.id, "key": key])
+                } else if let key = open[summary.id] {
+                    if summary.solution == nil {
+                        // Resolved by this agent before a kill its saved state did not see (a
+                        // responder's resolve always carries a solution): the incident is over.
+                        tracker.ticketResolvedBefore(key: key, at: summary.resolvedAt ?? now)
+                        logger.info("incident.ended_before_restart", ["ticket": summary.id, "key": key])
+                    } else if tracker.resolvedByHand(key: key, at: now) {
+                        logger.info("ticket.resolved_by_hand", ["ticket": summary.id, "key": key])
+                    }
                     stateChanged = true
                     incidentsChanged = true
+                    statusDirty = true
                 }
             }
         } catch {

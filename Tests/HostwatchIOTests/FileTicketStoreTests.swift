@@ -133,6 +133,20 @@ import Testing
         #expect(try third.list().first { $0.id == "HW-1" }?.status == .open)
     }
 
+    @Test func aNewTicketKilledBeforeItsFileIsCompletedFromItsOutboxEvent() throws {
+        let folder = makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try FileTicketStore(folder: folder)
+        let opened = try store.open(draft("check:a/web"))
+        // Killed after the event and the index line, before the ticket file: as if never written.
+        #expect(unlink(folder + "/tickets/\(opened.id).json") == 0)
+        let restarted = try FileTicketStore(folder: folder)
+        try restarted.repair()
+        #expect(try restarted.list().map(\.id) == [opened.id], "the opening is completed, not rolled back")
+        #expect(try restarted.ticket(id: opened.id) == opened)
+        #expect(try restarted.discardOrphanEvents() == 0, "its event is delivered, not discarded")
+    }
+
     func appendLine(_ line: String, folder: String) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/index.log"))
         try handle.seekToEnd()

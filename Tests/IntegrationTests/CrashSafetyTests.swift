@@ -155,26 +155,21 @@ import Testing
                 return tickets.count >= count - 1 && tickets.allSatisfy { $0.status == .resolved }
             }
             if resolved, try agent.summaries().count == count - 1 {
-                // Known issue 1 (issue 15 report): killed after the index line of a new ticket
-                // and before its file, the store lists the ticket; the next start rolls the
-                // opening back (its outbox event is an orphan) and, the outage being over by
-                // then, the incident gets no ticket at all.
+                // Killed after the index line of a new ticket and before its file, the store
+                // listed the ticket and the next start rolled the opening back: the outage over
+                // by then, the incident had no ticket at all. The store now completes the
+                // opening from its outbox event; this must not happen.
                 lost += 1
-                withKnownIssue("a ticket listed before a kill was rolled back at the next start", isIntermittent: true) {
-                    Issue.record("outage \(outages): its ticket was rolled back after a kill; the incident has no ticket")
-                }
+                Issue.record("outage \(outages): its ticket was rolled back after a kill; the incident has no ticket")
             }
             let open = try agent.summaries().filter { $0.status != .resolved }
             if !resolved, open.count == 1, let newest = open.first, newest.number == (try agent.summaries().map(\.number).max()) {
-                // Known issue 2: killed after the new ticket was committed and before the
-                // tracker's state was saved, the next start knows no incident for it; the site
-                // being up again, nothing ever resolves it. Both need the scheduler to adopt
-                // the store's open tickets at start (issue 13 is rewriting it). Resolved by hand
-                // here so the run goes on.
+                // Killed after the new ticket was committed and before the tracker's state was
+                // saved, the next start knew no incident for it and, the site being up again,
+                // nothing resolved it. The agent now adopts every open ticket its state does
+                // not know; this must not happen. (Resolved by hand so the run can go on.)
                 orphaned += 1
-                withKnownIssue("a ticket committed just before a kill is never resolved", isIntermittent: true) {
-                    Issue.record("outage \(outages): \(newest.id) was left open by a kill; the agent does not know it")
-                }
+                Issue.record("outage \(outages): \(newest.id) was left open by a kill; the agent does not know it")
                 let out = try agent.binary.run(["tickets", "resolve", newest.id, "--by", "torture", "--solution", "orphaned by a kill", "--config", agent.config])
                 #expect(out.status == 0, "\(out.stderr)")
                 resolved = true

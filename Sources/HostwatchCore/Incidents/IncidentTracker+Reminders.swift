@@ -82,3 +82,24 @@ extension IncidentTracker {
     /// what `status` shows.
     public var openIncidentCount: Int { state.incidents.count }
 }
+
+extension IncidentTracker {
+    /// Whether an incident with this key is open (a child of another too).
+    public func knowsIncident(key: String) -> Bool { state.incidents[key] != nil }
+}
+
+extension IncidentTracker {
+    /// The agent itself resolved this incident's ticket (at `time`) and was killed before its
+    /// state said so: the incident ended then. Its checks start afresh, so a failure now is a
+    /// new incident (a new ticket, or a reopening within `reopen_within`), never a silent
+    /// continuation of the old one (issue 15's kill test).
+    public mutating func ticketResolvedBefore(key: String, at time: Date) {
+        guard let incident = state.incidents.removeValue(forKey: key) else { return }
+        for check in incident.members where state.checks[check]?.incident == key {
+            state.checks[check] = CheckState()
+        }
+        for child in incident.children { state.incidents[child]?.parent = nil }
+        if let parent = incident.parent { state.incidents[parent]?.children.removeAll { $0 == key } }
+        state.resolved[key] = time
+    }
+}

@@ -213,10 +213,18 @@ public final class FileTicketStore: TicketStore {
         guard let lastID else { return }
         let onDisk = try ticket(id: lastID)
         switch (entry, onDisk) {
+        case (let entry?, nil):
+            // Killed between the index line of a new ticket and its file: the outbox event
+            // written first holds the whole ticket, so the opening is completed, not undone (a
+            // rolled-back opening after the outage ended would leave the incident with no ticket).
+            let event = try? outbox.event(OutboxFolder.Entry(ticketID: lastID, revision: 1))
+            if let event = event ?? nil, event.kind == .opened, TicketSummary(event.ticket) == entry {
+                try write(event.ticket, to: entry.archived ? archiveFolder : ticketsFolder)
+            } else {
+                try appendIndex(TicketIndexLine.tombstoneLine(id: lastID))
+            }
         case (nil, nil):
             return
-        case (_, nil):
-            try appendIndex(TicketIndexLine.tombstoneLine(id: lastID))
         case (let entry, let ticket?):
             var summary = TicketSummary(ticket)
             summary.archived = fileIn(archiveFolder, lastID)

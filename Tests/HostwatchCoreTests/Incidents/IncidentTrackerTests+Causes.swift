@@ -172,6 +172,22 @@ import Testing
         #expect(actions.contains { if case .reopen(let key, _, _, _) = $0 { key == "check:a.test/web" } else { false } }, "\(actions)")
     }
 
+    @Test func aTicketTheAgentResolvedBeforeAKillEndsItsIncidentAndTheNextFailureIsNew() {
+        var settings = IncidentSettings()
+        settings.reopenWithin = .seconds(0)
+        var t = tracker(["a.test"], upstream: nil, plan: .plus, settings: settings)
+        var actions = record(&t, "a.test", T.error500, at: 0) + record(&t, "a.test", T.error500, at: 15)
+        #expect(T.opens(actions).count == 1)
+        // Restarted from a state saved before the resolution; the store says it is resolved.
+        t.ticketResolvedBefore(key: "check:a.test/web", at: T.t0.addingTimeInterval(20))
+        #expect(!t.knowsIncident(key: "check:a.test/web"))
+        // Down again before this agent ever saw it up: a new incident, counted afresh.
+        actions = record(&t, "a.test", T.error500, at: 30)
+        #expect(actions.isEmpty)
+        actions = record(&t, "a.test", T.error500, at: 45)
+        #expect(T.opens(actions).map(\.key) == ["check:a.test/web"])
+    }
+
     @Test(arguments: [("unix:/run/php/php8.2-fpm.sock", "php8.2-fpm pool unix:/run/php/php8.2-fpm.sock"),
                       ("unix:/var/run/php-fpm-shop.sock", "php-fpm-shop pool unix:/var/run/php-fpm-shop.sock"),
                       ("127.0.0.1:9000", "PHP-FPM pool 127.0.0.1:9000"),
