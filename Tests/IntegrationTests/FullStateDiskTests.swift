@@ -38,7 +38,7 @@ struct FullStateDiskTests {
         let config = dir.appending("hostwatch.json5")
         let binary = try HostwatchBinary()
         let agentLog = dir.appending("agent.log")
-        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: agentLog)
+        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--verbose", "--config", config], logFile: agentLog)
         defer { agent.terminate() }
         let log = { String(decoding: FileManager.default.contents(atPath: agentLog) ?? Data(), as: UTF8.self) }
         let failedChecks = { log().components(separatedBy: "event=check.failed").count - 1 }
