@@ -51,6 +51,8 @@ actor Scheduler {
     private let routineSave: TimeInterval = 300
     /// Called after each ticket change the scheduler made (the outbox delivers at once).
     private var ticketChanged: @Sendable () -> Void = {}
+    private var resultObserver: @Sendable (Observation) -> Void = { _ in }
+    private var statusObserver: @Sendable (StatusSnapshot) -> Void = { _ in }
     private var archiveAfter: Duration
     private var lastArchive: Date?
     /// The latest run of each check, for the metrics textfile.
@@ -125,6 +127,13 @@ actor Scheduler {
     /// Sets what to call after each ticket change (the outbox's nudge).
     func onTicketChange(_ action: @escaping @Sendable () -> Void) {
         ticketChanged = action
+    }
+
+    /// Sets what to call with each result (the uptime history) and each status snapshot written
+    /// (the status page); both only hand the value to a queue of their own.
+    func observe(results: @escaping @Sendable (Observation) -> Void, status: @escaping @Sendable (StatusSnapshot) -> Void) {
+        resultObserver = results
+        statusObserver = status
     }
 
     private func register(_ checks: [CheckFactory.Built]) {
@@ -214,6 +223,7 @@ actor Scheduler {
         latenesses.record(lateness)
         started[observation.check.kind, default: 0] += 1
         samples[observation.check] = MetricsSnapshot.CheckSample(observation)
+        resultObserver(observation)
         liveness.progressed(at: .now)
         if let failure = observation.failure {
             logger.info("check.failed", ["check": observation.check.description, "kind": failure.kind.rawValue, "message": failure.message])
@@ -314,6 +324,7 @@ actor Scheduler {
         var snapshot = tracker.snapshot(at: now, lastResults: lastResults)
         for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
         writer.write(.status(snapshot))
+        statusObserver(snapshot)
         statusDirty = false
         incidentsChanged = false
         lastStatusWrite = now

@@ -15,9 +15,15 @@ public struct StatusSnapshot: Sendable, Codable, Hashable {
         public var incident: String?
         public var lastResult: String?
         public var lastRun: Date?
+        /// Uptime over the last 24 h, 30 and 90 days (0…1), from the uptime history; filled in
+        /// by `hostwatch status`, nil when nothing was observed.
+        public var uptime24h: Double? = nil
+        public var uptime30d: Double? = nil
+        public var uptime90d: Double? = nil
 
         enum CodingKeys: String, CodingKey {
             case check, state, incident
+            case uptime24h = "uptime_24h", uptime30d = "uptime_30d", uptime90d = "uptime_90d"
             case consecutiveFailures = "consecutive_failures", failuresToOpen = "failures_to_open"
             case downSince = "down_since", silencedUntil = "silenced_until", lastResult = "last_result", lastRun = "last_run"
         }
