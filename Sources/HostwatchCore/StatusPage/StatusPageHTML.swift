@@ -18,10 +18,12 @@ public enum StatusPageHTML {
         out += "\(page.domains.count - down - failing) ok, \(failing) failing, \(down) down</p></header>\n<main>\n"
         out += incidents(page.incidents, page: page, depth: 0)
         out += "<section><h2>Domains</h2><table class=\"d\"><thead><tr><th>state<th>domain<th>last 90 days<th>90 days</thead><tbody>\n"
+        // One short line per domain (end tags the HTML parser implies are left out).
         for domain in page.domains {
-            out += "<tr class=\"\(stateClass(domain.state))\"><td>\(stateText(domain.state, since: domain.downSince, silencedUntil: domain.silencedUntil))"
-            out += "<td><a href=\"\(escape(StatusPage.fileName(of: domain.name)))\">\(escape(domain.name))</a>"
-            out += "<td>\(compactBar(domain.days))<td>\(percent(domain.uptime90d))</tr>\n"
+            out += "<tr class=\(stateClass(domain.state))><td>\(stateText(domain.state, since: domain.downSince, silencedUntil: domain.silencedUntil))"
+            // File names hold only [a-z0-9._-]: safe unquoted.
+            out += "<td><a href=\(StatusPage.fileName(of: domain.name))>\(escape(domain.name))</a>"
+            out += "<td>\(compactBar(domain.days, figure: domain.uptime90d))<td>\(percent(domain.uptime90d))\n"
         }
         out += "</tbody></table></section>\n</main>\n"
         out += footer(writtenAt: writtenAt)
@@ -60,7 +62,7 @@ public enum StatusPageHTML {
         header,main,footer{max-width:960px;margin:0 auto;padding:8px 16px}header{background:#fff;border-bottom:1px solid #d0d7de}\
         h1{font-size:22px;margin:8px 0}h2{font-size:17px;margin:16px 0 8px}h3{font-size:15px;margin:0}\
         table{width:100%;border-collapse:collapse;background:#fff}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eaeef2}\
-        td svg{display:block;width:100%;max-width:360px;height:14px}.c svg{display:block;width:100%;height:28px}\
+        td svg{display:block;width:180px;height:18px;background:#d0d7de}td rect{height:9px}.c svg{display:block;width:100%;height:28px}\
         .c{background:#fff;border:1px solid #d0d7de;border-left-width:6px;padding:8px;margin:8px 0}.r{font-family:monospace;font-size:13px;overflow-wrap:anywhere}\
         .ok{border-left-color:#2da44e}.down{border-left-color:#cf222e}.failing{border-left-color:#bf8700}.unknown{border-left-color:#8c959f}\
         tr.down td:first-child,p.down{color:#cf222e;font-weight:600}tr.failing td:first-child,p.failing{color:#9a6700;font-weight:600}\
@@ -114,19 +116,17 @@ public enum StatusPageHTML {
         return out + "</svg>"
     }
 
-    /// Days of one colour joined into one rectangle, titled with the range's worst figure.
-    static func compactBar(_ days: [UInt16]) -> String {
-        var out = "<svg viewBox=\"0 0 \(days.count) 1\" preserveAspectRatio=\"none\">"
+    /// Days of one colour joined into one rectangle, days without data left grey (the
+    /// background), the 90-day figure as its `<title>`: 10,000 of these must fit in the index.
+    /// Attribute values are left unquoted where HTML allows it, for the same reason.
+    static func compactBar(_ days: [UInt16], figure: Double?) -> String {
+        var out = "<svg viewBox=\"0 0 \(days.count) 9\"><title>\(days.count)d: \(percent(figure))</title>"
         var start = 0
         while start < days.count {
             let colour = colourClass(days[start])
             var end = start + 1
             while end < days.count, colourClass(days[end]) == colour { end += 1 }
-            let worst = days[start..<end].filter { $0 != UptimeHistory.noData }.min()
-            let from = days.count - start, to = days.count - end + 1
-            let range = from == to ? "\(from) days ago" : "\(from)–\(to) days ago"
-            out += "<rect x=\"\(start)\" width=\"\(end - start)\" height=\"1\" class=\"\(colour)\"><title>\(range): "
-            out += (worst.map { percent(Double($0) / 10_000) } ?? "no data") + "</title></rect>"
+            if colour != "nd" { out += "<rect x=\(start) width=\(end - start) class=\(colour)/>" }
             start = end
         }
         return out + "</svg>"

@@ -1,14 +1,16 @@
 import FoundationEssentials
 
 /// The bytes of `uptime.bin` in the state folder: binary because a JSON number per day would
-/// cost 20 MB for a year of 10,000 checks, and run-length coded because most days of most
-/// checks read 100 % (a year of such a check is a few dozen bytes). Little-endian throughout:
+/// cost 20 MB for a year of 10,000 checks. A cell is written as its *downtime* in basis points
+/// (`10_000 - cell`; 10,001 for no data) in a LEB128 varint, so a day above 99.36 % takes one
+/// byte, and runs of equal cells are joined (a year at 100 % is three bytes). Little-endian:
 ///
 ///     "HWUPTIME" version:u8(1) count:u32
 ///     count × { id:len u16 + UTF-8
 ///               day:i32 dayUp:u32 dayObserved:u32 hour:i32 hourUp:u32 hourObserved:u32
 ///               lastAt:i64 ms (i64.min: none) lastOK:u8
-///               hours:u8 × u16   runs:u16 × { length:u16 value:u16 } }
+///               hours:cells  days:cells }
+///     cells = tokens:u16 × { varint(down << 1 | joined) [varint(length) when joined] }
 ///
 /// A later version adds fields behind a new version number; this reader refuses versions it
 /// does not know, so an upgrade that cannot read the file says so and starts over rather than
@@ -41,15 +43,8 @@ extension UptimeHistory {
             let millis = record.lastAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? .min
             out.append(le: UInt64(bitPattern: millis))
             out.append(record.lastOK ? 1 : 0)
-            let hours = record.hours.suffix(Int(UInt8.max))
-            out.append(UInt8(hours.count))
-            for cell in hours { out.append(le: cell) }
-            let runs = Self.runs(record.days.suffix(Self.daysKept))
-            out.append(le: UInt16(runs.count))
-            for run in runs {
-                out.append(le: run.length)
-                out.append(le: run.value)
-            }
+            Self.appendCells(record.hours.suffix(Self.hoursKept), to: &out)
+            Self.appendCells(record.days.suffix(Self.daysKept), to: &out)
         }
         return out
     }
@@ -77,34 +72,43 @@ extension UptimeHistory {
             let millis = Int64(bitPattern: try reader.u64())
             record.lastAt = millis == .min ? nil : Date(timeIntervalSince1970: Double(millis) / 1000)
             record.lastOK = try reader.u8() != 0
-            let hours = Int(try reader.u8())
-            record.hours = []
-            for _ in 0..<hours { record.hours.append(try reader.u16()) }
-            let runs = Int(try reader.u16())
-            var days: [UInt16] = []
-            for _ in 0..<runs {
-                let length = Int(try reader.u16())
-                let value = try reader.u16()
-                guard days.count + length <= Self.daysKept else { throw DecodingError(message: "\(check) has more days than kept") }
-                days += repeatElement(value, count: length)
-            }
-            record.days = days
+            record.hours = try Self.readCells(&reader, limit: Self.hoursKept, check: check)
+            record.days = try Self.readCells(&reader, limit: Self.daysKept, check: check)
             records[check] = record
         }
         guard reader.isAtEnd else { throw DecodingError(message: "trailing bytes after \(count) records") }
         self.init(records: records)
     }
 
-    static func runs(_ cells: ArraySlice<UInt16>) -> [(length: UInt16, value: UInt16)] {
-        var runs: [(length: UInt16, value: UInt16)] = []
+    static func appendCells(_ cells: ArraySlice<UInt16>, to out: inout [UInt8]) {
+        var runs: [(length: Int, value: UInt16)] = []
         for cell in cells {
-            if let last = runs.last, last.value == cell, last.length < .max {
+            if let last = runs.last, last.value == cell {
                 runs[runs.count - 1].length += 1
             } else {
                 runs.append((1, cell))
             }
         }
-        return runs
+        out.append(le: UInt16(runs.count))
+        for run in runs {
+            let down = UInt64(run.value == noData ? 10_001 : 10_000 - Int(min(run.value, 10_000)))
+            out.appendVarint(down << 1 | (run.length > 1 ? 1 : 0))
+            if run.length > 1 { out.appendVarint(UInt64(run.length)) }
+        }
+    }
+
+    static func readCells(_ reader: inout ByteReader, limit: Int, check: String) throws(DecodingError) -> [UInt16] {
+        let tokens = Int(try reader.u16())
+        var cells: [UInt16] = []
+        for _ in 0..<tokens {
+            let token = try reader.varint()
+            let down = token >> 1
+            let length = token & 1 == 1 ? try reader.varint() : 1
+            guard down <= 10_001 else { throw DecodingError(message: "\(check) has a cell out of range") }
+            guard length <= UInt64(limit - cells.count) else { throw DecodingError(message: "\(check) has more cells than kept") }
+            cells += repeatElement(down == 10_001 ? noData : UInt16(10_000 - down), count: Int(length))
+        }
+        return cells
     }
 }
 
@@ -129,12 +133,32 @@ struct ByteReader {
 
     mutating func u64() throws(UptimeHistory.DecodingError) -> UInt64 { try little(8) }
 
+    /// An unsigned LEB128 number of at most 9 bytes.
+    mutating func varint() throws(UptimeHistory.DecodingError) -> UInt64 {
+        var value: UInt64 = 0
+        for shift in stride(from: 0, to: 63, by: 7) {
+            let byte = try u8()
+            value |= UInt64(byte & 0x7f) << UInt64(shift)
+            if byte & 0x80 == 0 { return value }
+        }
+        throw .init(message: "a number runs on at byte \(offset)")
+    }
+
     private mutating func little(_ count: Int) throws(UptimeHistory.DecodingError) -> UInt64 {
         try take(count).reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
 
 extension Array where Element == UInt8 {
+    mutating func appendVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            append(UInt8(v & 0x7f) | 0x80)
+            v >>= 7
+        }
+        append(UInt8(v))
+    }
+
     mutating func append<T: FixedWidthInteger>(le value: T) {
         var v = value.littleEndian
         Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
