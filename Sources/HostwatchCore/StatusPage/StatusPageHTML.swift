@@ -126,7 +126,7 @@ public enum StatusPageHTML {
             let colour = colourClass(days[start])
             var end = start + 1
             while end < days.count, colourClass(days[end]) == colour { end += 1 }
-            if colour != "nd" { out += "<rect x=\(start) width=\(end - start) class=\(colour)/>" }
+            if colour != "nd" { out += "<rect x=\(start) width=\(end - start) class=\(colour) />" }
             start = end
         }
         return out + "</svg>"

@@ -75,6 +75,9 @@ import Testing
         #expect(html.contains("<title>2026-11-30: 95.83%</title>"), "1 h down of the 24 h observed")
         #expect(html.contains("<title>2026-11-29: no data</title>"))
         #expect(!html.contains("<script"))
+        let index = StatusPageHTML.index(page, writtenAt: now)
+        // Unquoted attribute values end at a space: `class=u0/>` would make the class "u0/".
+        #expect(index.range(of: "[A-Za-z0-9]/>", options: .regularExpression) == nil)
         #expect(!html.contains("http://") && !html.contains("https://"), "nothing fetched from another host")
     }
 
