@@ -21,6 +21,19 @@ public struct StatusSnapshot: Sendable, Codable, Hashable {
         public var uptime30d: Double? = nil
         public var uptime90d: Double? = nil
 
+        public init(check: String, state: String, consecutiveFailures: Int, failuresToOpen: Int, downSince: Date?, silencedUntil: Date?,
+                    incident: String?, lastResult: String?, lastRun: Date?) {
+            self.check = check
+            self.state = state
+            self.consecutiveFailures = consecutiveFailures
+            self.failuresToOpen = failuresToOpen
+            self.downSince = downSince
+            self.silencedUntil = silencedUntil
+            self.incident = incident
+            self.lastResult = lastResult
+            self.lastRun = lastRun
+        }
+
         enum CodingKeys: String, CodingKey {
             case check, state, incident
             case uptime24h = "uptime_24h", uptime30d = "uptime_30d", uptime90d = "uptime_90d"
