@@ -2,20 +2,22 @@ import Foundation
 import HostwatchCore
 import HostwatchIO
 
-/// `hostwatch-bench status-page [--domains 10000] [--out DIR]`: a year of uptime for `domains`
+/// `hostwatch-bench status-page [--domains 10000] [--out DIR] [--public]`: a year of uptime for `domains`
 /// domains (one web check each; every tenth with a bad day a week, every hundredth down now),
-/// then prints how long building and rendering the page takes, the size of `index.html` and of a
+/// each domain down with its ticket, then prints how long building and rendering the page takes, the size of `index.html` and of a
 /// domain page, the bytes of `uptime.bin` and how long encoding and decoding it takes, and, with
 /// `--out`, how long writing every file takes the first time and again with nothing changed.
 enum StatusPageBench {
     static func run(_ args: [String]) {
         var domains = 10_000
         var out: String?
+        var isPublic = false
         var i = 0
         while i < args.count {
             switch args[i] {
             case "--domains": i += 1; domains = i < args.count ? Int(args[i]) ?? domains : domains
             case "--out": i += 1; out = i < args.count ? args[i] : nil
+            case "--public": isPublic = true
             default: fail("unknown argument \(args[i])")
             }
             i += 1
@@ -30,7 +32,8 @@ enum StatusPageBench {
             let check = "\(domain)/web"
             // One result an hour for a year (the accumulation per result is the same at any rate).
             for hour in stride(from: -365 * 24, through: 0, by: 1) {
-                let bad = d % 10 == 0 && (hour / 24) % 7 == 0 && hour % 24 == 3
+                let since = hour + 365 * 24   // hours since the start, never negative
+                let bad = d % 10 == 0 && (since / 24) % 7 == 0 && since % 24 == 3 || d % 100 == 0 && hour > -1
                 history.record(check, ok: !bad, at: now.addingTimeInterval(Double(hour) * 3600), maxGap: .seconds(7200))
             }
             let down = d % 100 == 0
@@ -41,14 +44,25 @@ enum StatusPageBench {
                                endpoints: [check: "203.0.113.10:443/https"]))
         }
         let filled = (ContinuousClock.now - filling).timeInterval
-        let snapshot = StatusSnapshot(server: "web01", writtenAt: now, checks: checks, incidents: [])
+        // Each domain down now has its incident and ticket.
+        let down = stride(from: 0, to: domains, by: 100).map { "customer-\($0).example.net" }
+        let incidents = down.enumerated().map { n, domain in
+            StatusSnapshot.IncidentStatus(key: "site-offline:\(domain)", ticket: "HW-\(n + 42)", since: now.addingTimeInterval(-900),
+                                          ticketed: true, parent: nil, checksDown: ["\(domain)/web"], flapping: false, acknowledged: false)
+        }
+        let tickets = down.enumerated().map { n, domain in
+            TicketSummary(id: "HW-\(n + 42)", key: "site-offline:\(domain)", status: .open, severity: .critical, category: .siteOffline,
+                          subject: "\(domain): site offline (HTTP: connect to 203.0.113.10:443 refused)", domains: [domain],
+                          accounts: ["Customer \(n * 100)"], openedAt: now.addingTimeInterval(-840), resolvedAt: nil, solution: nil, archived: false)
+        }
+        let snapshot = StatusSnapshot(server: "web01", writtenAt: now, checks: checks, incidents: incidents)
 
         var best = Double.infinity
         var page: StatusPage?
         var index = ""
         for _ in 0..<3 {
             let start = ContinuousClock.now
-            let built = StatusPage.build(snapshot: snapshot, domains: infos, tickets: [], history: history, isPublic: false, at: now)
+            let built = StatusPage.build(snapshot: snapshot, domains: infos, tickets: tickets, history: history, isPublic: isPublic, at: now)
             index = StatusPageHTML.index(built, writtenAt: now)
             best = min(best, (ContinuousClock.now - start).timeInterval)
             page = built

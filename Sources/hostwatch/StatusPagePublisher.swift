@@ -33,6 +33,8 @@ final class StatusPagePublisher: @unchecked Sendable {
         queue.async { self.restartTimer() }
     }
 
+    deinit { timer?.cancel() }
+
     /// Takes up a reloaded config and the domains its checks are about.
     func configure(_ settings: AgentConfig.StatusPageSettings, checks: [CheckFactory.Built]) {
         var byDomain: [String: StatusPage.DomainInfo] = [:]

@@ -55,6 +55,18 @@ public struct StatusSnapshot: Sendable, Codable, Hashable {
         public var flapping: Bool
         public var acknowledged: Bool
 
+        public init(key: String, ticket: String?, since: Date, ticketed: Bool, parent: String?, checksDown: [String], flapping: Bool,
+                    acknowledged: Bool) {
+            self.key = key
+            self.ticket = ticket
+            self.since = since
+            self.ticketed = ticketed
+            self.parent = parent
+            self.checksDown = checksDown
+            self.flapping = flapping
+            self.acknowledged = acknowledged
+        }
+
         enum CodingKeys: String, CodingKey {
             case key, ticket, since, ticketed, parent, flapping, acknowledged
             case checksDown = "checks_down"

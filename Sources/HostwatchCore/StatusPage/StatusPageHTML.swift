@@ -66,7 +66,7 @@ public enum StatusPageHTML {
         .c{background:#fff;border:1px solid #d0d7de;border-left-width:6px;padding:8px;margin:8px 0}.r{font-family:monospace;font-size:13px;overflow-wrap:anywhere}\
         .ok{border-left-color:#2da44e}.down{border-left-color:#cf222e}.failing{border-left-color:#bf8700}.unknown{border-left-color:#8c959f}\
         tr.down td:first-child,p.down{color:#cf222e;font-weight:600}tr.failing td:first-child,p.failing{color:#9a6700;font-weight:600}\
-        .u0{fill:#2da44e}.u1{fill:#bf8700}.u2{fill:#e16f24}.u3{fill:#cf222e}.nd{fill:#d0d7de}a{color:#0969da}\
+        .i td:first-child,.i td:nth-child(4){white-space:nowrap}.u0{fill:#2da44e}.u1{fill:#bf8700}.u2{fill:#e16f24}.u3{fill:#cf222e}.nd{fill:#d0d7de}a{color:#0969da}\
         @media (max-width:640px){thead{display:none}table,tbody,tr,td{display:block;width:100%}tr{border-bottom:1px solid #d0d7de;padding:4px 0}td{border:0;padding:2px 8px}}\
         @media print{body{background:#fff;font-size:11pt}header,main,footer{max-width:none}a{color:#000;text-decoration:none}.c,tr{break-inside:avoid}}
         """
