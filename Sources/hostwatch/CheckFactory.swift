@@ -93,10 +93,11 @@ struct CheckFactory {
                     check = DNSCheck(id: id, domain: name, configuration: configuration,
                                      serverAddress: IPAddress(agent.server.address), transport: dns)
                 }
-                let subject = IncidentTracker.Subject(domain: domain.domain,
+                var subject = IncidentTracker.Subject(domain: domain.domain,
                                                       account: Ticket.Account(name: domain.account, plan: domain.plan),
                                                       timing: spec.timing, endpoint: check.endpoint,
                                                       isLocal: isLocal(check.endpoint))
+                if case .web(let configuration, _) = spec { subject.upstream = configuration.upstream }
                 return Built(check: check, subject: subject)
             }
         } + (disks ? buildDisks() : [])

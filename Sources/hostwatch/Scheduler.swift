@@ -63,6 +63,23 @@ actor Scheduler {
     /// How late checks started, and how many started, by kind: for the metrics textfile.
     private var latenesses = LatenessHistogram()
     private var started: [String: UInt64] = [:]
+    /// When the log last summed up the checks still down (once per `remind_every`).
+    private var lastDownSummary = Date()
+    private var remindEvery: TimeInterval
+    /// Per ticket, the failures (by gist) that already have a transcript attached: a member that
+    /// joins later with a new error gets one, a hundred with the same error do not.
+    private var transcribed: [String: Set<String>] = [:]
+    /// Per ticket, the checks `members.txt` lists.
+    private var listedMembers: [String: Set<String>] = [:]
+    /// Remediation rules and the runs made (saved in `remediation.json`: a restart never runs
+    /// a command again for the same incident, nor beyond the hourly limit).
+    private var remediation: RemediationPlanner
+    private let remediationFile: JSONStateFile<[RemediationPlanner.Run]>
+    /// Commands that ran, waiting to see whether their incident resolves within `verify_within`.
+    private var verifying: [String: (rule: RemediationRule, ranAt: Date, openedAt: Date)] = [:]
+    /// Registered checks by name (`shop.test/web`), for the names tickets carry.
+    private var checksByName: [String: CheckID] = [:]
+    private let transcriptsPerTicket = 20
 
     init(config: AgentConfig, store: FileTicketStore, logger: Logger) {
         tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
@@ -75,6 +92,16 @@ actor Scheduler {
         maintenance = config.maintenance
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         archiveAfter = config.archiveAfter
+        remindEvery = config.incidents.remindEvery.timeInterval
+        remediationFile = JSONStateFile(path: config.stateDir + "/remediation.json", compact: true)
+        let runs: [RemediationPlanner.Run]
+        do {
+            runs = try remediationFile.load() ?? []
+        } catch {
+            logger.error("state.unreadable", ["path": config.stateDir + "/remediation.json", "error": error.description])
+            runs = []
+        }
+        remediation = RemediationPlanner(rules: config.remediation, runs: runs)
         self.logger = logger
     }
 
@@ -115,6 +142,8 @@ actor Scheduler {
         tracker.restore(state)
         maintenance = config.maintenance
         archiveAfter = config.archiveAfter
+        remindEvery = config.incidents.remindEvery.timeInterval
+        remediation.rules = config.remediation
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         register(checks)
         backlog += tracker.dropUnregistered(at: now, goneDomains: goneDomains)
@@ -138,6 +167,7 @@ actor Scheduler {
 
     private func register(_ checks: [CheckFactory.Built]) {
         for built in checks { tracker.register(built.check.id, subject: built.subject) }
+        checksByName = Dictionary(checks.map { ($0.check.id.description, $0.check.id) }, uniquingKeysWith: { a, _ in a })
         checkCount = checks.count
         let shortest = checks.map { $0.check.timing.interval }.min() ?? .seconds(1)
         statusEvery = max(1, shortest.timeInterval)
@@ -225,14 +255,23 @@ actor Scheduler {
         samples[observation.check] = MetricsSnapshot.CheckSample(observation)
         resultObserver(observation)
         liveness.progressed(at: .now)
+        lastResults[observation.check] = (observation.summary, observation.startedAt)
+        let shown = observation.failure?.gist ?? "ok"
+        let before = lastShown.updateValue(shown, forKey: observation.check)
+        if before != shown { statusDirty = true }
+        // The log says what changed (issue 13): a check starting to fail, failing differently,
+        // or recovering; a check that stays down is summed up once per `remind_every`.
         if let failure = observation.failure {
-            logger.info("check.failed", ["check": observation.check.description, "kind": failure.kind.rawValue, "message": failure.message])
+            if before != shown {
+                logger.info("check.failed", ["check": observation.check.description, "kind": failure.kind.rawValue, "message": failure.message])
+            } else {
+                logger.debug("check.failed", ["check": observation.check.description, "kind": failure.kind.rawValue, "message": failure.message])
+            }
+        } else if let before, before != "ok" {
+            logger.info("check.recovered", ["check": observation.check.description, "summary": observation.summary])
         } else {
             logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
         }
-        lastResults[observation.check] = (observation.summary, observation.startedAt)
-        let shown = observation.failure?.gist ?? "ok"
-        if lastShown.updateValue(shown, forKey: observation.check) != shown { statusDirty = true }
         var ring = history[observation.check] ?? []
         ring.append(.init(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary,
                           durationMs: observation.duration.timeInterval * 1000))
@@ -243,8 +282,16 @@ actor Scheduler {
         } else {
             failingTranscripts[observation.check] = nil
         }
+        let incidentsBefore = tracker.openIncidentCount
         let actions = tracker.record(observation, at: now)
         let unsettled = tracker.isUnsettled(observation.check)
+        if tracker.openIncidentCount != incidentsBefore, actions.isEmpty {
+            // An incident began or ended without a ticket action (one resolved by hand ended,
+            // an undecided check is waiting): status and the saved state follow all the same.
+            statusDirty = true
+            incidentsChanged = true
+            stateChanged = true
+        }
         // Counting up to an incident (failing 1/3, 2/3) shows in `status`; a check that stays
         // down or stays ok does not change it.
         if observation.failure != nil, unsettled { statusDirty = true }
@@ -282,6 +329,15 @@ actor Scheduler {
             stateChanged = true
         }
         saveState(at: now, force: actions.contains(where: \.changesTickets))
+        remediate(at: now)
+        if now.timeIntervalSince(lastDownSummary) >= remindEvery {
+            lastDownSummary = now
+            let down = tracker.checksDown
+            if !down.isEmpty {
+                let shown = down.prefix(10).map(\.description).joined(separator: " ")
+                logger.info("checks.still_down", ["count": "\(down.count)", "checks": shown + (down.count > 10 ? " …" : "")])
+            }
+        }
         let sinceStatus = lastStatusWrite.map { now.timeIntervalSince($0) } ?? .infinity
         if (incidentsChanged && sinceStatus >= min(statusEvery, soonSave)) || (statusDirty && sinceStatus >= statusEvery) {
             writeStatus(at: now)
@@ -301,8 +357,21 @@ actor Scheduler {
     private func refreshFromStore(at now: Date) {
         do {
             tracker.setSilences(maintenance + (try silenceStore.list(at: now)))
-            for summary in try store.list(includingArchive: false, where: { $0.status == .acknowledged }) {
-                tracker.acknowledge(key: summary.key)
+            // The tickets of open incidents, by id: one a responder resolved by hand must be
+            // known, or it would get reminders and the recovery would try to resolve it again.
+            var open: [String: String] = [:]
+            for key in tracker.ticketedKeys { if let id = ticketIDs[key] { open[id] = key } }
+            let changed = try store.list(includingArchive: false, where: { summary in
+                summary.status == .acknowledged || (summary.status == .resolved && open[summary.id] != nil)
+            })
+            for summary in changed {
+                if summary.status == .acknowledged {
+                    tracker.acknowledge(key: summary.key)
+                } else if let key = open[summary.id], tracker.resolvedByHand(key: key, at: now) {
+                    logger.info("ticket.resolved_by_hand", ["ticket": summary.id, "key": key])
+                    stateChanged = true
+                    incidentsChanged = true
+                }
             }
         } catch {
             logger.error("store.unreadable", ["error": error.description])
@@ -351,27 +420,36 @@ actor Scheduler {
             ticketIDs[draft.key] = ticket.id
             logger.info("ticket.opened", ["ticket": ticket.id, "key": draft.key, "severity": draft.severity.rawValue,
                                           "subject": draft.subject])
-            gatherEvidence(for: ticket.id, checks: draft.checks, domains: draft.domains, category: draft.category)
+            addMembers(to: ticket.id, checks: draft.checks)
+            gatherEvidence(for: ticket.id, key: draft.key, checks: draft.checks, domains: draft.domains, category: draft.category)
         case .update(let key, let step, let content):
             guard let id = ticketIDs[key] else { return }
+            let members = content.map { memberEvidence(for: id, checks: $0.checks) }
             _ = try store.update(id: id) { ticket throws(TicketStoreError) in
                 if let content { ticket.apply(content) }
                 ticket.addStep(step)
+                if let members { Self.attach(members, to: &ticket) }
             }
             if let content, content.key != key {
                 ticketIDs[content.key] = id
                 // An endpoint ticket that became the server-down ticket: the server's evidence too.
                 if content.category == .serverDown {
-                    gatherEvidence(for: id, checks: [], domains: content.domains, category: .serverDown)
+                    gatherEvidence(for: id, key: content.key, checks: [], domains: content.domains, category: .serverDown)
                 }
             }
             logger.info("ticket.updated", ["ticket": id, "key": content?.key ?? key, "step": step.text])
         case .resolve(let key, let time, let step):
             guard let id = ticketIDs[key] else { return }
+            // A remediation that worked says so on the ticket it leaves resolved for office hours.
+            let worked = verifying[key].map { ran in
+                Ticket.Step(at: time, text: "\(ran.rule.name) worked: the checks passed \(Int(time.timeIntervalSince(ran.ranAt).rounded())) s after `\(collector.redactor.redact(ran.rule.run.joined(separator: " ")))`; the cause is for office hours to find")
+            }
             let ticket = try store.update(id: id) { ticket throws(TicketStoreError) in
                 guard ticket.status != .resolved else { return }
+                if let worked { ticket.addStep(worked) }
                 ticket.resolve(at: time, step: step.text)
             }
+            if worked != nil { verifying[key] = nil }
             logger.info("ticket.resolved", ["ticket": id, "key": key, "downtime_s": "\(ticket.downtimeSeconds ?? 0)"])
         case .reopen(let key, let time, let step, let content):
             guard let id = ticketIDs[key] else {
@@ -381,21 +459,23 @@ actor Scheduler {
             }
             _ = try store.update(id: id) { ticket throws(TicketStoreError) in ticket.reopen(at: time, step: step, content: content) }
             logger.info("ticket.reopened", ["ticket": id, "key": key])
-            gatherEvidence(for: id, checks: content.checks, domains: content.domains, category: content.category)
+            addMembers(to: id, checks: content.checks)
+            gatherEvidence(for: id, key: key, checks: content.checks, domains: content.domains, category: content.category)
         }
     }
 
     /// Collects the evidence of a new or reopened ticket in the background and attaches it when
     /// done (a step says so): the ticket is filed at once, the evidence follows in seconds.
-    private func gatherEvidence(for id: String, checks: [String], domains: [String], category: HostwatchCore.Category) {
-        let ids = checks.compactMap { text in registeredByName[text] }
+    private func gatherEvidence(for id: String, key: String, checks: [String], domains: [String], category: HostwatchCore.Category) {
+        let ids = checks.compactMap { text in checksByName[text] }
         var kinds = ids.map { EvidenceSettings.kind(ofCheck: $0.kind) }
         if category == .serverDown { kinds.insert("server", at: 0) }
         kinds = kinds.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let transcripts = ids.compactMap { check in failingTranscripts[check].map { (check: check.description, text: $0) } }.prefix(5)
         let recent = ids.prefix(20).compactMap { check in history[check].map { (check: check.description, results: $0) } }
-        let request = EvidenceCollector.Request(ticketID: id, domains: Array(domains.prefix(50)), kinds: kinds,
+        var request = EvidenceCollector.Request(ticketID: id, domains: Array(domains.prefix(50)), kinds: kinds,
                                                 transcripts: Array(transcripts), history: recent)
+        if key.hasPrefix("upstream:") { request.upstream = String(key.dropFirst("upstream:".count)) }
         let collector = collector
         let store = store
         let logger = logger
@@ -418,8 +498,122 @@ actor Scheduler {
         }
     }
 
-    private var registeredByName: [String: CheckID] {
-        Dictionary(tracker.registeredChecks.map { ($0.description, $0) }, uniquingKeysWith: { a, _ in a })
+    // MARK: Remediation
+
+    /// Starts the remediations due, and words the ones whose checks still fail after them.
+    private func remediate(at now: Date) {
+        for (key, ran) in verifying where now.timeIntervalSince(ran.ranAt) >= ran.rule.verifyWithin.timeInterval {
+            verifying[key] = nil
+            guard tracker.isOpen(key: key, openedAt: ran.openedAt), let id = ticketIDs[key] else { continue }
+            note(id, "\(ran.rule.name) did not help: the checks still fail \(DurationText.format(ran.rule.verifyWithin)) after it; not retried, the incident stays open for a person")
+            logger.info("remediation.no_effect", ["ticket": id, "key": key, "rule": ran.rule.name])
+        }
+        let due = remediation.due(tracker.openForRemediation, at: now)
+        guard !due.isEmpty else { return }
+        // Saved before the commands run: a crash mid-command must not run it again.
+        do {
+            try remediationFile.save(remediation.runs)
+        } catch {
+            logger.error("state.write_failed", ["path": remediationFile.path, "error": error.description])
+        }
+        let redactor = collector.redactor
+        for (rule, incident) in due {
+            logger.info("remediation.started", ["key": incident.key, "rule": rule.name, "command": redactor.redact(rule.run.joined(separator: " "))])
+            Task.detached {
+                let outcome = await RemediationRunner.run(rule, redactor: redactor)
+                await self.remediationFinished(rule, incident: incident, outcome: outcome, at: Date())
+            }
+        }
+    }
+
+    private func remediationFinished(_ rule: RemediationRule, incident: RemediationPlanner.OpenIncident,
+                                     outcome: RemediationRunner.Outcome, at now: Date) {
+        logger.info("remediation.finished", ["key": incident.key, "rule": rule.name, "exit": outcome.status.map { "\($0)" } ?? "none"])
+        if let id = ticketIDs[incident.key] { note(id, outcome.step) }
+        if outcome.succeeded, tracker.isOpen(key: incident.key, openedAt: incident.openedAt) {
+            verifying[incident.key] = (rule, now, incident.openedAt)
+        }
+    }
+
+    /// A step on a ticket, outside the tracker's actions.
+    private func note(_ id: String, _ text: String) {
+        do {
+            _ = try store.update(id: id) { ticket throws(TicketStoreError) in ticket.addStep(Ticket.Step(at: Date(), text: text)) }
+            ticketChanged()
+        } catch {
+            logger.error("store.failed", ["error": error.description, "ticket": id])
+        }
+    }
+
+    // MARK: Members that join later
+
+    /// A line per member in `members.txt` (when it started failing, how) and a transcript per
+    /// error not shown yet: what joined after the ticket opened (issue 13).
+    struct MemberEvidence: Sendable {
+        var lines: String
+        var transcripts: [Ticket.Attachment]
+        var isEmpty: Bool { lines.isEmpty && transcripts.isEmpty }
+    }
+
+    static let membersFile = "members.txt"
+    private static let membersHeader = "== domains in this incident: when each started failing, and how ==\n"
+    private let membersListed = 2000
+
+    /// The evidence of the checks of a ticket not listed on it yet.
+    private func memberEvidence(for id: String, checks: [String]) -> MemberEvidence {
+        if listedMembers[id] == nil {
+            // After a restart: what the ticket already lists.
+            let ticket = (try? store.ticket(id: id)) ?? nil
+            listedMembers[id] = Set(ticket?.attachments.first { $0.name == Self.membersFile }?.content
+                .split(separator: "\n").compactMap { line in line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) } ?? [])
+            transcribed[id] = Set(ticket?.attachments.filter { $0.name.hasPrefix("transcript-") }.map(\.name) ?? [])
+        }
+        var listed = listedMembers[id] ?? []
+        var shown = transcribed[id] ?? []
+        var evidence = MemberEvidence(lines: "", transcripts: [])
+        for name in checks where !listed.contains(name) && listed.count < membersListed {
+            guard let check = checksByName[name], let (since, failure) = tracker.failure(of: check) else { continue }
+            listed.insert(name)
+            evidence.lines += "\(RFC3339.format(since))  \(name)  \(failure.message)\n"
+            // One transcript per distinct error (its gist), up to a bound per ticket.
+            let attachment = EvidenceCollector.transcriptName(check: name)
+            if shown.count < transcriptsPerTicket, !shown.contains(failure.gist), !shown.contains(attachment),
+               let transcript = failingTranscripts[check] {
+                shown.insert(failure.gist)
+                shown.insert(attachment)
+                let capped = String(decoding: Array(transcript.utf8.prefix(collector.settings.pieceBytes)), as: UTF8.self)
+                evidence.transcripts.append(Ticket.Attachment(name: attachment, content: collector.redactor.redact(capped)))
+            }
+        }
+        listedMembers[id] = listed
+        transcribed[id] = shown
+        return evidence
+    }
+
+    /// Adds member evidence to a ticket (within the store's update of it).
+    static func attach(_ evidence: MemberEvidence, to ticket: inout Ticket) {
+        guard !evidence.isEmpty else { return }
+        if !evidence.lines.isEmpty {
+            if let i = ticket.attachments.firstIndex(where: { $0.name == membersFile }) {
+                ticket.attachments[i].content += evidence.lines
+            } else {
+                ticket.attachments.append(Ticket.Attachment(name: membersFile, content: membersHeader + evidence.lines))
+            }
+        }
+        let names = Set(evidence.transcripts.map(\.name))
+        ticket.attachments.removeAll { names.contains($0.name) }
+        ticket.attachments += evidence.transcripts
+    }
+
+    /// The members of a ticket just opened or reopened, in one more update.
+    private func addMembers(to id: String, checks: [String]) {
+        let evidence = memberEvidence(for: id, checks: checks)
+        guard !evidence.isEmpty else { return }
+        do {
+            _ = try store.update(id: id) { ticket throws(TicketStoreError) in Self.attach(evidence, to: &ticket) }
+        } catch {
+            logger.error("evidence.failed", ["ticket": id, "error": error.description])
+        }
     }
 
     /// FNV-1a: stable across runs, unlike `Hasher`.

@@ -21,7 +21,7 @@ struct IncidentGroupingTests {
         }
 
         func startAgent(_ logName: String) throws -> ChildProcess {
-            try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: dir.appending(logName))
+            try ChildProcess(executable: binary.path, arguments: ["run", "--verbose", "--config", config], logFile: dir.appending(logName))
         }
 
         func status() throws -> StatusSnapshot? {

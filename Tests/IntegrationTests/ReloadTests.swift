@@ -24,7 +24,7 @@ struct ReloadTests {
             .write(toFile: checks + "/stays.test.json5", atomically: true, encoding: .utf8)
         let binary = try HostwatchBinary()
         let config = dir.appending("hostwatch.json5")
-        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: dir.appending("agent.log"))
+        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--verbose", "--config", config], logFile: dir.appending("agent.log"))
         defer { agent.terminate() }
         let log = { String(decoding: FileManager.default.contents(atPath: dir.appending("agent.log")) ?? Data(), as: UTF8.self) }
 

@@ -117,7 +117,7 @@ struct WebOutageTests {
 
         // A restart during the outage adopts the open tickets instead of opening new ones.
         #expect(agent.terminate() == 0)
-        agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: dir.appending("agent2.log"))
+        agent = try ChildProcess(executable: binary.path, arguments: ["run", "--verbose", "--config", config], logFile: dir.appending("agent2.log"))
         let agentLog2 = { String(decoding: FileManager.default.contents(atPath: dir.appending("agent2.log")) ?? Data(), as: UTF8.self) }
         #expect(try await waitUntil(timeout: .seconds(10)) {
             agentLog2().components(separatedBy: "event=check.failed").count > 2 * failures

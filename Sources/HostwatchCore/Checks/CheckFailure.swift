@@ -29,6 +29,12 @@ public struct CheckFailure: Sendable, Hashable, Codable, CustomStringConvertible
     public var severity: Severity?
     /// The whole message, protocol and step first.
     public var message: String
+    /// The HTTP status that made it, when a web server answered wrongly: 502/503/504 on most
+    /// sites of one upstream is the upstream's incident, not each site's.
+    public var httpStatus: Int?
+    /// Days until a certificate expires, for "expires soon" warnings (they are gathered into one
+    /// ticket per server).
+    public var daysLeft: Int?
 
     public init(kind: Kind, category: Category, cause: Cause = .infrastructure, severity: Severity? = nil, message: String) {
         self.kind = kind
@@ -37,6 +43,13 @@ public struct CheckFailure: Sendable, Hashable, Codable, CustomStringConvertible
         self.severity = severity
         self.message = message
     }
+
+    /// A web server's answer that its upstream (PHP-FPM, an application server) is down or
+    /// stuck: 502 Bad Gateway, 503 Service Unavailable, 504 Gateway Timeout.
+    public var isGatewayStatus: Bool { httpStatus.map { (502...504).contains($0) } ?? false }
+
+    /// A certificate that still works but expires soon (not expired, not wrong).
+    public var isExpiringCertificate: Bool { kind == .certificate && category == .certificate }
 
     /// True for failures that belong to the endpoint rather than to the domain.
     public var isConnectionLevel: Bool { kind == .unreachable || kind == .timeout }

@@ -19,9 +19,15 @@ public struct HTTPCheck: Check {
         public var forbids: [String]
         public var certWarningDays: Int
         public var timing: CheckTiming
+        /// What the web server passes the site to (`unix:/run/php/php8.2-fpm.sock`,
+        /// `127.0.0.1:9000`), as discovery read it from `fastcgi_pass`, `proxy_pass` or Apache's
+        /// `proxy:`: most sites of one upstream answering 502/503/504 is one incident.
+        public var upstream: String?
 
         public init(url: String, address: String? = nil, expectStatus: [Int] = [], contains: String? = nil,
-                    forbids: [String] = [], certWarningDays: Int = 14, timing: CheckTiming = CheckTiming()) {
+                    forbids: [String] = [], certWarningDays: Int = 14, timing: CheckTiming = CheckTiming(),
+                    upstream: String? = nil) {
+            self.upstream = upstream
             self.url = url
             self.address = address
             self.expectStatus = expectStatus
@@ -99,8 +105,10 @@ public struct HTTPCheck: Check {
             }
             let days = Int(expiry.timeIntervalSince(now) / 86_400)
             if days < configuration.certWarningDays {
-                return CheckFailure(kind: .certificate, category: .certificate,
-                                    message: "HTTPS: certificate expires in \(days) days, on \(RFC3339.format(expiry))")
+                var failure = CheckFailure(kind: .certificate, category: .certificate,
+                                           message: "HTTPS: certificate expires in \(days) days, on \(RFC3339.format(expiry))")
+                failure.daysLeft = days
+                return failure
             }
         }
         guard let status = response.status else {
@@ -112,10 +120,12 @@ public struct HTTPCheck: Check {
                 : configuration.expectStatus.map(String.init).joined(separator: " or ")
             let got = response.reason.isEmpty ? "\(status)" : "\(status) \(response.reason)"
             // A 5xx from a site whose endpoint otherwise answers is the application's fault
-            // (a PHP error, a dead upstream of that one site); the incidents issue groups the
-            // case where most sites of an endpoint answer the same 502/503/504.
-            return CheckFailure(kind: .protocolViolation, category: .siteOffline, cause: .application,
-                                message: "HTTP: expected status \(expected), got \(got)")
+            // (a PHP error, a dead upstream of that one site); the tracker makes one upstream
+            // incident when most sites of one upstream answer 502/503/504 (`httpStatus`).
+            var failure = CheckFailure(kind: .protocolViolation, category: .siteOffline, cause: .application,
+                                       message: "HTTP: expected status \(expected), got \(got)")
+            failure.httpStatus = status
+            return failure
         }
         let text = String(decoding: response.body, as: UTF8.self)
         let bodyNote = response.bodyTruncated ? " (first \(response.body.count) bytes read)" : ""

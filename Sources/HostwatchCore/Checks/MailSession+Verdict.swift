@@ -53,8 +53,10 @@ extension MailSession {
         }
         let days = Int(expiry.timeIntervalSince(now) / 86_400)
         guard days < warningDays else { return nil }
-        return CheckFailure(kind: .certificate, category: .certificate,
-                            message: "\(proto.label): certificate expires in \(days) days, on \(RFC3339.format(expiry))")
+        var failure = CheckFailure(kind: .certificate, category: .certificate,
+                                   message: "\(proto.label): certificate expires in \(days) days, on \(RFC3339.format(expiry))")
+        failure.daysLeft = days
+        return failure
     }
 
     /// An observation of this session with its timings, certificate and transcript.

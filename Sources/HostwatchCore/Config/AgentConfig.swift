@@ -69,6 +69,8 @@ public struct AgentConfig: Sendable, Hashable {
     public var discovery = DiscoverySettings()
     /// True when the agent file has a `discovery` section.
     public var discoveryConfigured = false
+    /// Commands tried once for matching incidents (`remediation`); none unless configured.
+    public var remediation: [RemediationRule] = []
 
 
     /// Reads the agent file's root object. `resolve` turns a configured path into an absolute
@@ -175,6 +177,7 @@ public struct AgentConfig: Sendable, Hashable {
         var discovery = DiscoverySettings()
         let discoveryConfigured = reader.has("discovery")
         if var d = reader.object("discovery") { discovery = DiscoverySettings.read(&d, resolve: resolve) }
+        let remediation = RemediationRule.readAll(&reader)
         reader.finish()
         guard let server, problems.errors[before...].allSatisfy(\.isNotice) else { return nil }
         var config = AgentConfig(server: server, stateDir: resolve(stateDir), checksDir: resolve(checksDir),
@@ -182,6 +185,7 @@ public struct AgentConfig: Sendable, Hashable {
                            heartbeat: heartbeat, metrics: metrics,
                            incidents: incidents, archiveAfter: archiveAfter, evidence: evidence, maintenance: maintenance, delivery: delivery,
                            disks: disks, discovery: discovery, discoveryConfigured: discoveryConfigured)
+        config.remediation = remediation
         config.statusPage = statusPage
         return config
     }

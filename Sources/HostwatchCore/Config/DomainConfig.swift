@@ -121,11 +121,16 @@ extension HTTPCheck.Configuration {
         let contains = reader.string("contains")
         let forbids = reader.strings("forbids") ?? []
         let certWarningDays = reader.int("cert_warning_days", in: 0...3650) ?? defaults.certWarningDays
+        let upstream = reader.string("upstream")
+        if let upstream, upstream.isEmpty || upstream.contains(where: \.isWhitespace),
+           let node = reader.members.first(where: { $0.key == "upstream" })?.value {
+            reader.report(node, path: reader.path(of: "upstream"), "expected an upstream such as \"unix:/run/php/php8.2-fpm.sock\" or \"127.0.0.1:9000\"")
+        }
         let timing = AgentConfig.readTiming(&reader, base: defaults.timing)
         reader.finish()
         guard let url else { return nil }
         return HTTPCheck.Configuration(url: url, address: address, expectStatus: expectStatus, contains: contains,
-                                       forbids: forbids, certWarningDays: certWarningDays, timing: timing)
+                                       forbids: forbids, certWarningDays: certWarningDays, timing: timing, upstream: upstream)
     }
 }
 

@@ -49,6 +49,9 @@ public struct DiscoveredDomainFile: Sendable, Hashable {
             var fields = ["url: \(JSON5Path.quoted(web.url))"]
             if let address = web.address { fields.append("address: \(JSON5Path.quoted(address))") }
             if context.settings.containsDomain { fields.append("contains: \(JSON5Path.quoted(domain.domain))") }
+            // The first upstream the vhost passes to (its PHP handler, usually): most sites of
+            // one upstream answering 502 become one upstream incident.
+            if let upstream = domain.upstreams.first { fields.append("upstream: \(JSON5Path.quoted(upstream))") }
             lines.append("  web: { \(fields.joined(separator: ", ")) },")
             checks.append("web \(web.url)" + (web.address.map { " at \($0)" } ?? ""))
         }

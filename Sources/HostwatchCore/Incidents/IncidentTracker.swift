@@ -27,13 +27,18 @@ public struct IncidentTracker: Sendable {
         public var endpoint: String?
         /// True when the endpoint is on this server (it counts towards server-down).
         public var isLocal: Bool
+        /// What the web server passes the site to (a PHP-FPM pool's socket, an application's
+        /// address), from discovery or the domain file's `upstream`.
+        public var upstream: String?
 
-        public init(domain: String, account: Ticket.Account, timing: CheckTiming, endpoint: String? = nil, isLocal: Bool = true) {
+        public init(domain: String, account: Ticket.Account, timing: CheckTiming, endpoint: String? = nil, isLocal: Bool = true,
+                    upstream: String? = nil) {
             self.domain = domain
             self.account = account
             self.timing = timing
             self.endpoint = endpoint
             self.isLocal = isLocal
+            self.upstream = upstream
         }
     }
 
@@ -43,7 +48,7 @@ public struct IncidentTracker: Sendable {
         var incidents: [String: Incident] = [:]
         /// Keys whose ticket was resolved, with when: a failure within `reopenWithin` reopens it.
         var resolved: [String: Date] = [:]
-        /// When tickets were opened, for the storm cap.
+        /// When critical tickets were opened, for the storm cap (warnings never count).
         var openings: [Date] = []
         public init() {}
 
@@ -81,6 +86,10 @@ public struct IncidentTracker: Sendable {
             /// Every endpoint of one server failing: this one (`server.address`) or a peer.
             case server(host: String)
             case mass
+            /// Most sites passed to one upstream answering 502/503/504 (a dead PHP-FPM pool).
+            case upstream(String)
+            /// Certificates of this server's domains expiring soon: one warning ticket for all.
+            case certificates
         }
 
         var key: String
@@ -110,16 +119,32 @@ public struct IncidentTracker: Sendable {
         var flapping = false
         /// All members recovered, resolution held back because the incident was flapping.
         var stableSince: Date?
+        /// A responder resolved the ticket while its checks still failed: no reminders, no
+        /// steps; when the checks recover the incident ends quietly and the reopen rule applies
+        /// to the next failure.
+        var resolvedByHand: Date?
     }
 
     public let server: Ticket.Server
     public var settings: IncidentSettings
-    public private(set) var state = State()
-    private var subjects: [CheckID: Subject] = [:]
+    public internal(set) var state = State()
+    var subjects: [CheckID: Subject] = [:]
     /// Checks per local endpoint, for "N of M" and server-down.
-    private var endpointSizes: [String: Int] = [:]
-    private var silences: [Silence] = []
-    private let attemptLimit = 20
+    var endpointSizes: [String: Int] = [:]
+    var silences: [Silence] = []
+    let attemptLimit = 20
+    /// Web checks by upstream (`upstream:…`), or by endpoint when no upstream is known
+    /// (`endpoint:…`): the groups whose 502/503/504 make one incident.
+    var gatewayGroups: [String: [CheckID]] = [:]
+    /// Per endpoint, when a site of each gateway group last got an answer from the web server:
+    /// a timeout behind one upstream while the server answers for others is the upstream's.
+    var answeredByGroup: [String: [String: Date]] = [:]
+    /// The latest result of each web check, for the majority rule (not saved: a restart
+    /// relearns it within one interval).
+    var latest: [CheckID: LatestResult] = [:]
+    /// Checks down with a gateway failure whose group could not be judged yet (no other site of
+    /// it has answered since): they join an incident once one has, or alone at the deadline.
+    var undecided: [CheckID: Undecided] = [:]
 
     public init(server: Ticket.Server, settings: IncidentSettings = IncidentSettings()) {
         self.server = server
@@ -136,6 +161,9 @@ public struct IncidentTracker: Sendable {
         subjects[check] = subject
         if state.checks[check] == nil { state.checks[check] = CheckState() }
         if let endpoint = subject.endpoint { endpointSizes[endpoint, default: 0] += 1 }
+        if check.kind == "web", let group = Self.gatewayGroup(of: subject) {
+            gatewayGroups[group, default: []].append(check)
+        }
     }
 
     /// Forgets checks that are no longer configured, resolving their incidents
@@ -190,6 +218,12 @@ public struct IncidentTracker: Sendable {
             }
         } else if key.hasPrefix("mass:") {
             scope = .mass
+        } else if key.hasPrefix("upstream:") {
+            scope = .upstream(String(key.dropFirst("upstream:".count)))
+            members = Set(gatewayGroups[key] ?? [])
+        } else if key.hasPrefix("certificates:") {
+            // Its members rejoin as their checks report; until then it resolves only when empty.
+            scope = .certificates
         } else {
             return
         }
@@ -221,15 +255,21 @@ public struct IncidentTracker: Sendable {
     public func silencesActive(at now: Date) -> [Silence] { silences.filter { $0.isActive(at: now) } }
 
 
-    /// A responder acknowledged the ticket with this key: no more reminders.
-    public mutating func acknowledge(key: String) {
-        state.incidents[key]?.acknowledged = true
-    }
 
     // MARK: Recording
 
     /// Records one observation and returns what to do about it.
     public mutating func record(_ observation: Observation, at now: Date) -> [IncidentAction] {
+        var actions = judge(observation, at: now)
+        // Another site of the group answered: checks waiting on it can be judged now.
+        if !undecided.isEmpty, observation.check.kind == "web", let subject = subjects[observation.check],
+           let group = Self.gatewayGroup(of: subject) {
+            actions += settleUndecided(in: group, at: now, deadlinePassed: false)
+        }
+        return actions
+    }
+
+    mutating func judge(_ observation: Observation, at now: Date) -> [IncidentAction] {
         let check = observation.check
         guard let subject = subjects[check], var checkState = state.checks[check] else { return [] }
         let failure = observation.failure
@@ -239,7 +279,14 @@ public struct IncidentTracker: Sendable {
         checkState.changes.removeAll { $0 < windowStart }
         if transition != .none { checkState.changes.append(now) }
         var actions: [IncidentAction] = []
-
+        let candidate = failure.flatMap { gatewayCandidate(check, failure: $0, subject: subject, at: now) }
+        if check.kind == "web" {
+            let answered = failure.map { !$0.isConnectionLevel } ?? true
+            latest[check] = LatestResult(at: now, gateway: candidate)
+            if answered, let endpoint = subject.endpoint, let group = Self.gatewayGroup(of: subject) {
+                answeredByGroup[endpoint, default: [:]][group] = now
+            }
+        }
         if let failure {
             let step = Ticket.Step(at: now, text: "\(check) failed: \(failure.message)")
             if !checkState.debounce.isDown {
@@ -248,13 +295,30 @@ public struct IncidentTracker: Sendable {
                 state.checks[check] = checkState
                 return []
             }
-            let key = incidentKey(for: check, failure: failure, subject: subject)
             let previousFailure = checkState.lastFailure
             checkState.lastFailure = failure
             if case .wentDown = transition { checkState.attempts.append(step) }
+            let current = checkState.incident
+            let key: String
+            switch decideKey(for: check, failure: failure, subject: subject, candidate: candidate, current: current,
+                             since: checkState.debounce.failingSince ?? now) {
+            case .key(let decided):
+                key = decided
+                undecided[check] = nil
+            case .wait:
+                // Down, but whether alone or with its upstream is not known yet: the attempts
+                // and transcript wait with it.
+                if undecided[check] == nil {
+                    undecided[check] = Undecided(group: candidate ?? "", deadline: now.addingTimeInterval(max(subject.timing.interval, subject.timing.retryInterval).timeInterval),
+                                                 transcript: observation.transcript.rendered,
+                                                 timings: observation.timings.isEmpty ? nil
+                                                     : Ticket.Step(at: observation.startedAt, text: "\(check) timings: \(observation.timingText)"))
+                }
+                state.checks[check] = checkState
+                return actions
+            }
             let attempts = checkState.attempts
             checkState.attempts = []
-            let current = checkState.incident
             state.checks[check] = checkState
             if let current, current != key {
                 actions += leave(check, incident: current, at: now, note: "\(check) now fails differently: \(failure.message)", recovered: false)
@@ -269,7 +333,10 @@ public struct IncidentTracker: Sendable {
                     state.incidents[key]?.flapping = true
                 }
             } else {
-                actions += join(check, incident: key, failure: failure, observation: observation, attempts: attempts, at: now)
+                let timings = observation.timings.isEmpty ? nil
+                    : Ticket.Step(at: observation.startedAt, text: "\(check) timings: \(observation.timingText)")
+                actions += join(check, incident: key, failure: failure, transcript: observation.transcript.rendered,
+                                timings: timings, attempts: attempts, at: now)
             }
             if isFlapping(checkState), let key = state.checks[check]?.incident, state.incidents[key]?.flapping == false {
                 state.incidents[key]?.flapping = true
@@ -279,6 +346,7 @@ public struct IncidentTracker: Sendable {
         }
 
         checkState.attempts = []
+        undecided[check] = nil
         if case .cameUp = transition, let key = checkState.incident {
             checkState.incident = nil
             checkState.lastFailure = nil
@@ -299,6 +367,7 @@ public struct IncidentTracker: Sendable {
         state.resolved = state.resolved.filter { $0.value >= reopenLimit }
         let stormStart = now.addingTimeInterval(-settings.stormWithin.timeInterval)
         state.openings.removeAll { $0 < stormStart }
+        if !undecided.isEmpty { actions += settleUndecided(in: nil, at: now, deadlinePassed: true) }
         actions += flushPending(at: now)
         for key in state.incidents.keys.sorted() {
             guard let incident = state.incidents[key] else { continue }
@@ -314,15 +383,7 @@ public struct IncidentTracker: Sendable {
             if incident.parent == nil, !incident.ticketed, incident.stableSince == nil, !isSilenced(incident, at: now) {
                 actions += openTicket(key, at: now)
             }
-            if incident.ticketed, incident.parent == nil, !incident.acknowledged, incident.severity == .critical,
-               let opened = incident.openedAt {
-                let last = incident.lastReminder ?? opened
-                if now.timeIntervalSince(last) >= settings.remindEvery.timeInterval {
-                    state.incidents[key]?.lastReminder = now
-                    let down = DurationText.format(.seconds(Int64(now.timeIntervalSince(incident.since))))
-                    actions.append(.update(key: key, step: Ticket.Step(at: now, text: "reminder: still down after \(down), not acknowledged"), content: nil))
-                }
-            }
+            actions += remind(key, at: now)
         }
         return actions
     }
@@ -331,7 +392,7 @@ public struct IncidentTracker: Sendable {
     /// ticket's new content: the incidents under a server-down or mass-outage ticket share its
     /// one step, so its content (every domain and account it hits) is built once per tick, not
     /// once per child (issue 16: thousands of times a tick during a storm).
-    private mutating func flushPending(at now: Date) -> [IncidentAction] {
+    mutating func flushPending(at now: Date) -> [IncidentAction] {
         var notes: [String: [String]] = [:]
         var order: [String] = []
         for key in state.incidents.keys.sorted() {
@@ -353,16 +414,27 @@ public struct IncidentTracker: Sendable {
 
     // MARK: Incidents
 
-    private func incidentKey(for check: CheckID, failure: CheckFailure, subject: Subject) -> String {
+    /// The key of a failure's own cause, before the upstream rule: the endpoint for
+    /// connection-level failures, one ticket per server for expiring certificates, else the check.
+    func incidentKey(for check: CheckID, failure: CheckFailure, subject: Subject) -> String {
         if failure.isConnectionLevel, let endpoint = subject.endpoint { return "endpoint:\(endpoint)" }
+        if failure.isExpiringCertificate { return "certificates:\(server.name)" }
         return Self.key(for: check)
     }
 
-    private func isFlapping(_ checkState: CheckState) -> Bool {
+    /// The scope an incident key stands for.
+    static func incidentScope(ofKey key: String, check: CheckID) -> Incident.Scope {
+        if key.hasPrefix("endpoint:") { return .endpoint(String(key.dropFirst("endpoint:".count))) }
+        if key.hasPrefix("upstream:") { return .upstream(String(key.dropFirst("upstream:".count))) }
+        if key.hasPrefix("certificates:") { return .certificates }
+        return .check(check)
+    }
+
+    func isFlapping(_ checkState: CheckState) -> Bool {
         checkState.changes.count >= settings.flapChanges
     }
 
-    private func isSilenced(_ incident: Incident, at now: Date) -> Bool {
+    func isSilenced(_ incident: Incident, at now: Date) -> Bool {
         let active = silences.filter { $0.isActive(at: now) }
         guard !active.isEmpty else { return false }
         let checks = incident.members.isEmpty ? incident.affected : incident.members
@@ -379,7 +451,7 @@ public struct IncidentTracker: Sendable {
                 guard let s = subjects[check] else { return false }
                 return active.contains { $0.covers(domain: s.domain, endpoint: s.endpoint, isLocal: s.isLocal) }
             }
-        case .check, .endpoint:
+        case .check, .endpoint, .upstream, .certificates:
             guard !checks.isEmpty else { return false }
             // An incident is silenced when every check in it is covered.
             return checks.allSatisfy { check in
@@ -390,8 +462,8 @@ public struct IncidentTracker: Sendable {
     }
 
     /// A down check joins the incident for its cause, creating it when needed.
-    private mutating func join(_ check: CheckID, incident key: String, failure: CheckFailure, observation: Observation,
-                               attempts: [Ticket.Step], at now: Date) -> [IncidentAction] {
+    mutating func join(_ check: CheckID, incident key: String, failure: CheckFailure, transcript: String, timings: Ticket.Step?,
+                       attempts: [Ticket.Step], at now: Date) -> [IncidentAction] {
         state.checks[check]?.incident = key
         let since = state.checks[check]?.debounce.failingSince ?? now
         if var incident = state.incidents[key] {
@@ -403,19 +475,16 @@ public struct IncidentTracker: Sendable {
             state.incidents[key] = incident
             return []
         }
-        let scope: Incident.Scope = key.hasPrefix("endpoint:") ? .endpoint(String(key.dropFirst("endpoint:".count))) : .check(check)
-        var incident = Incident(key: key, scope: scope, since: since)
+        var incident = Incident(key: key, scope: Self.incidentScope(ofKey: key, check: check), since: since)
         incident.members = [check]
         incident.affected = [check]
         incident.lastFailure = failure
-        incident.transcript = observation.transcript.rendered
+        incident.transcript = transcript
         incident.attempts = attempts
-        if !observation.timings.isEmpty {
-            incident.attempts.append(Ticket.Step(at: observation.startedAt, text: "\(check) timings: \(observation.timingText)"))
-        }
+        if let timings { incident.attempts.append(timings) }
         state.incidents[key] = incident
         var actions: [IncidentAction] = []
-        if case .endpoint(let endpoint) = scope, let formed = formServerDownIfAllEndpointsFail(host: Self.host(of: endpoint), at: now) {
+        if case .endpoint(let endpoint) = incident.scope, let formed = formServerDownIfAllEndpointsFail(host: Self.host(of: endpoint), at: now) {
             return formed
         }
         if !isSilenced(incident, at: now) {
@@ -426,7 +495,7 @@ public struct IncidentTracker: Sendable {
 
     /// A check leaves an incident (it recovered, or fails for another cause, or was removed).
     /// An incident left with no members and no children resolves, unless it is flapping.
-    private mutating func leave(_ check: CheckID, incident key: String, at now: Date, note text: String,
+    mutating func leave(_ check: CheckID, incident key: String, at now: Date, note text: String,
                                 flapping: Bool = false, recovered: Bool = true) -> [IncidentAction] {
         guard var incident = state.incidents[key] else { return [] }
         incident.members.remove(check)
@@ -446,11 +515,14 @@ public struct IncidentTracker: Sendable {
     }
 
     /// Resolves an incident: its ticket when it has one, else its parent hears of it.
-    private mutating func resolve(_ key: String, at now: Date, note text: String, recovered: Bool = true) -> [IncidentAction] {
+    mutating func resolve(_ key: String, at now: Date, note text: String, recovered: Bool = true) -> [IncidentAction] {
         guard let incident = state.incidents.removeValue(forKey: key) else { return [] }
         for check in incident.members where state.checks[check]?.incident == key { state.checks[check]?.incident = nil }
         var actions: [IncidentAction] = []
-        if incident.ticketed {
+        if incident.ticketed, incident.resolvedByHand != nil {
+            // Its ticket is resolved already: nothing to write; the next failure reopens it.
+            state.resolved[key] = now
+        } else if incident.ticketed {
             let minutes = Int((now.timeIntervalSince(incident.since) / 60).rounded())
             let suffix = recovered ? "; recovered by itself after \(minutes) min" : ""
             let earlier = incident.pending.isEmpty ? "" : Self.summarize(incident.pending) + "; "
@@ -472,15 +544,15 @@ public struct IncidentTracker: Sendable {
     }
 
     /// A step on the ticket that carries this incident (its own, or its parent's).
-    private func note(_ key: String, _ step: Ticket.Step, contentChanged: Bool = false) -> [IncidentAction] {
+    func note(_ key: String, _ step: Ticket.Step, contentChanged: Bool = false) -> [IncidentAction] {
         var key = key
         while let parent = state.incidents[key]?.parent { key = parent }
-        guard let incident = state.incidents[key], incident.ticketed else { return [] }
+        guard let incident = state.incidents[key], incident.ticketed, incident.resolvedByHand == nil else { return [] }
         return [.update(key: key, step: step, content: contentChanged ? content(of: incident) : nil)]
     }
 
     /// Opens (or reopens, or adds to the mass outage) the ticket of a top-level incident.
-    private mutating func openTicket(_ key: String, at now: Date) -> [IncidentAction] {
+    mutating func openTicket(_ key: String, at now: Date) -> [IncidentAction] {
         guard var incident = state.incidents[key], !incident.ticketed, incident.parent == nil else { return [] }
         if let resolvedAt = state.resolved[key], now.timeIntervalSince(resolvedAt) <= settings.reopenWithin.timeInterval {
             incident.ticketed = true
@@ -493,236 +565,17 @@ public struct IncidentTracker: Sendable {
         }
         let stormStart = now.addingTimeInterval(-settings.stormWithin.timeInterval)
         state.openings.removeAll { $0 < stormStart }
-        if incident.scope != .mass, state.openings.count >= settings.stormMaxTickets {
+        let severity = severity(of: incident)
+        // Only critical incidents count towards the storm cap and go into a mass outage:
+        // warnings (expiring certificates, a full-ish disk) never page anyone (issue 13).
+        if incident.scope != .mass, severity == .critical, state.openings.count >= settings.stormMaxTickets {
             return absorbIntoMassOutage(key, at: now)
         }
         incident.ticketed = true
         incident.openedAt = now
-        incident.severity = severity(of: incident)
+        incident.severity = severity
         state.incidents[key] = incident
-        state.openings.append(now)
+        if severity == .critical { state.openings.append(now) }
         return [.open(draft(for: incident, at: now))]
-    }
-
-    private mutating func absorbIntoMassOutage(_ key: String, at now: Date) -> [IncidentAction] {
-        let massKey = "mass:\(server.name)"
-        state.incidents[key]?.parent = massKey
-        if var mass = state.incidents[massKey] {
-            mass.children.append(key)
-            // Gathered into the tick's one step, like joins.
-            mass.pending.append("joined: \(state.incidents[key].map(title) ?? key)")
-            state.incidents[massKey] = mass
-            return []
-        }
-        var mass = Incident(key: massKey, scope: .mass, since: state.incidents[key]?.since ?? now)
-        mass.children = [key]
-        mass.lastFailure = state.incidents[key]?.lastFailure
-        mass.transcript = state.incidents[key]?.transcript ?? ""
-        mass.ticketed = true
-        mass.openedAt = now
-        mass.severity = severity(of: mass)
-        state.incidents[massKey] = mass
-        state.openings.append(now)
-        let step = Ticket.Step(at: now, text: "more than \(settings.stormMaxTickets) tickets within \(DurationText.format(settings.stormWithin)): new incidents are collected here")
-        var draft = draft(for: state.incidents[massKey]!, at: now)
-        draft.steps.append(step)
-        return [.open(draft)]
-    }
-
-    /// When every local endpoint (two or more) has a failing endpoint incident, one server-down
-    /// incident absorbs them. The first endpoint ticket already open becomes its ticket; other
-    /// open endpoint tickets are resolved as merged into it.
-    private mutating func formServerDownIfAllEndpointsFail(host: String, at now: Date) -> [IncidentAction]? {
-        let serverKey = "server:\(serverName(host))"
-        let local = Set(endpoints(of: host))
-        guard local.count >= 2 else { return nil }
-        if var existing = state.incidents[serverKey] {
-            // Already down: a newly failing endpoint joins it.
-            var actions: [IncidentAction] = []
-            for endpoint in local.sorted() {
-                let key = "endpoint:\(endpoint)"
-                guard var child = state.incidents[key], child.parent == nil, !existing.children.contains(key) else { continue }
-                child.parent = serverKey
-                state.incidents[key] = child
-                existing.children.append(key)
-                state.incidents[serverKey] = existing
-                actions += note(serverKey, Ticket.Step(at: now, text: "\(endpoint) failing too"), contentChanged: true)
-            }
-            return actions.isEmpty ? nil : actions
-        }
-        let keys = local.sorted().map { "endpoint:\($0)" }
-        guard keys.allSatisfy({ state.incidents[$0].map { !$0.members.isEmpty && $0.parent == nil } ?? false }) else { return nil }
-        let first = keys.compactMap { state.incidents[$0] }.min { $0.since < $1.since }!
-        var incident = Incident(key: serverKey, scope: .server(host: host), since: first.since)
-        incident.children = keys
-        incident.lastFailure = first.lastFailure
-        incident.transcript = first.transcript
-        incident.attempts = first.attempts
-        state.incidents[serverKey] = incident
-        for key in keys { state.incidents[key]?.parent = serverKey }
-        incident.severity = severity(of: incident)
-        state.incidents[serverKey] = incident
-        var actions: [IncidentAction] = []
-        let ticketed = keys.filter { state.incidents[$0]?.ticketed == true }
-        let text = "every endpoint of \(serverName(host)) fails: \(local.sorted().joined(separator: ", "))"
-        if let carrier = ticketed.first {
-            state.incidents[serverKey]?.ticketed = true
-            let carrierOpened = state.incidents[carrier]?.openedAt ?? now
-            state.incidents[serverKey]?.openedAt = carrierOpened
-            state.incidents[carrier]?.ticketed = false
-            actions.append(.update(key: carrier, step: Ticket.Step(at: now, text: "\(text): this ticket now covers the whole server"),
-                                   content: content(of: state.incidents[serverKey]!)))
-            for other in ticketed.dropFirst() {
-                state.incidents[other]?.ticketed = false
-                actions.append(.resolve(key: other, at: now, step: Ticket.Step(at: now, text: "merged into the server-down ticket (\(serverKey))")))
-            }
-        } else if !isSilenced(state.incidents[serverKey]!, at: now) {
-            actions += openTicket(serverKey, at: now)
-        }
-        return actions
-    }
-
-    // MARK: Ticket content
-
-    private func allChecks(of incident: Incident) -> Set<CheckID> {
-        var checks = incident.affected
-        for child in incident.children {
-            if let c = state.incidents[child] { checks.formUnion(allChecks(of: c)) }
-        }
-        return checks
-    }
-
-    private func downChecks(of incident: Incident) -> Set<CheckID> {
-        var checks = incident.members
-        for child in incident.children {
-            if let c = state.incidents[child] { checks.formUnion(downChecks(of: c)) }
-        }
-        return checks
-    }
-
-    private func severity(of incident: Incident) -> Severity {
-        switch incident.scope {
-        case .server, .mass:
-            return .critical
-        case .check, .endpoint:
-            guard let failure = incident.lastFailure else { return .critical }
-            let plans = allChecks(of: incident).compactMap { subjects[$0]?.account.plan }
-            return settings.policy.severity(of: failure, plan: plans.contains(.plus) ? .plus : .free)
-        }
-    }
-
-    private func title(_ incident: Incident) -> String {
-        let message = incident.lastFailure?.message ?? ""
-        switch incident.scope {
-        case .check(let check):
-            let domain = subjects[check]?.domain ?? check.target
-            return "\(domain): \(Self.describe(incident.lastFailure?.category ?? .siteOffline)) — \(message)"
-        case .endpoint(let endpoint):
-            let down = downChecks(of: incident).count
-            let total = endpointSizes[endpoint] ?? down
-            let what = Self.describe(incident.lastFailure?.category ?? .siteOffline)
-            // Name the domains (the first few) so a subject line alone says whom it hits.
-            var domains: [String] = []
-            for check in allChecks(of: incident).sorted() {
-                if let d = subjects[check]?.domain, !domains.contains(d) { domains.append(d) }
-            }
-            let named = domains.count <= 3 ? domains.joined(separator: ", ")
-                : domains.prefix(2).joined(separator: ", ") + " and \(domains.count - 2) more"
-            return "\(what) on \(endpoint) (\(named)): \(down) of \(total) checks down — \(message)"
-        case .server(let host):
-            let count = endpoints(of: host).count
-            let domains = Set(allChecks(of: incident).compactMap { subjects[$0]?.domain }).count
-            let who = host == localHost ? server.name : "peer \(serverName(host)) (\(host))"
-            return "\(who): server down — every endpoint failing (\(count) endpoints, \(domains) domains)"
-        case .mass:
-            return "\(server.name): mass outage — \(incident.children.count) incidents within \(DurationText.format(settings.stormWithin))"
-        }
-    }
-
-    private func content(of incident: Incident) -> TicketContent {
-        let checks = allChecks(of: incident).sorted()
-        var domains: [String] = []
-        var accounts: [Ticket.Account] = []
-        var seenDomains: Set<String> = []
-        var seenAccounts: Set<Ticket.Account> = []
-        for check in checks {
-            guard let s = subjects[check] else { continue }
-            if seenDomains.insert(s.domain).inserted { domains.append(s.domain) }
-            if seenAccounts.insert(s.account).inserted { accounts.append(s.account) }
-        }
-        let category: Category
-        let cause: Cause
-        switch incident.scope {
-        case .server: (category, cause) = (.serverDown, .infrastructure)
-        case .mass: (category, cause) = (incident.lastFailure?.category ?? .serverDown, .infrastructure)
-        default: (category, cause) = (incident.lastFailure?.category ?? .siteOffline, incident.lastFailure?.cause ?? .infrastructure)
-        }
-        return TicketContent(key: incident.key, subject: title(incident), severity: incident.severity ?? severity(of: incident),
-                             category: category, cause: cause, domains: domains, accounts: accounts,
-                             checks: checks.map(\.description))
-    }
-
-    private func draft(for incident: Incident, at now: Date) -> TicketDraft {
-        let c = content(of: incident)
-        let isGroup: Bool
-        switch incident.scope {
-        case .mass, .server: isGroup = true
-        case .check, .endpoint: isGroup = false
-        }
-        let name = isGroup ? "transcript-first-failure.txt"
-            : "transcript-\(incident.members.sorted().first.map { "\($0.target)-\($0.kind)\($0.index.map { "-\($0)" } ?? "")" } ?? "check").txt"
-        return TicketDraft(key: c.key, severity: c.severity, category: c.category, cause: c.cause, subject: c.subject,
-                           server: ticketServer(of: incident), accounts: c.accounts, domains: c.domains, checks: c.checks,
-                           since: incident.since, openedAt: now, steps: incident.attempts,
-                           attachments: incident.transcript.isEmpty ? [] : [Ticket.Attachment(name: name, content: incident.transcript)])
-    }
-
-    // MARK: Servers and peers
-
-    /// This server's address as it appears in endpoints (`[v6]` in brackets).
-    var localHost: String { server.address.contains(":") ? "[\(server.address)]" : server.address }
-
-    /// The host part of `ADDRESS:PORT/PROTOCOL`.
-    static func host(of endpoint: String) -> String {
-        let target = endpoint.split(separator: "/").first.map(String.init) ?? endpoint
-        guard let colon = target.lastIndex(of: ":") else { return target }
-        return String(target[..<colon])
-    }
-
-    /// Every endpoint checked on one host.
-    func endpoints(of host: String) -> [String] {
-        Set(subjects.values.compactMap(\.endpoint).filter { Self.host(of: $0) == host }).sorted()
-    }
-
-    /// This server's name, a peer's configured name, or the peer's address.
-    func serverName(_ host: String) -> String {
-        host == localHost ? server.name : (settings.peers[host] ?? host)
-    }
-
-    /// The server a ticket is about: this one, or the peer its checks reach.
-    func ticketServer(of incident: Incident) -> Ticket.Server {
-        let host: String?
-        switch incident.scope {
-        case .server(let h): host = h
-        case .endpoint(let e): host = Self.host(of: e)
-        case .check(let c): host = subjects[c]?.endpoint.map(Self.host(of:))
-        case .mass: host = nil
-        }
-        guard let host, host != localHost else { return server }
-        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        return Ticket.Server(name: serverName(host), address: bare)
-    }
-
-    static func describe(_ category: Category) -> String {
-        switch category {
-        case .siteOffline: "site offline"
-        case .security: "security problem"
-        case .certificate: "certificate expiring"
-        case .emailDown: "email down"
-        case .serverDown: "server down"
-        case .dns: "DNS problem"
-        case .disk: "disk problem"
-        case .delivery: "ticket delivery failing"
-        }
     }
 }

@@ -18,6 +18,9 @@ public struct EvidenceCollector: Sendable {
         public var transcripts: [(check: String, text: String)]
         /// The recent results per affected check, oldest first.
         public var history: [(check: String, results: [RunRecord])]
+        /// The upstream of an upstream incident (`unix:/run/php/php8.2-fpm.sock`): probed, and
+        /// the web server's log lines naming it are kept as well as those naming the domains.
+        public var upstream: String?
 
         public init(ticketID: String, domains: [String], kinds: [String], transcripts: [(check: String, text: String)],
                     history: [(check: String, results: [RunRecord])]) {
@@ -62,10 +65,11 @@ public struct EvidenceCollector: Sendable {
     /// The same, on the calling thread.
     public func collectNow(_ request: Request) -> [Ticket.Attachment] {
         var pieces: [Ticket.Attachment] = []
+        if let upstream = request.upstream {
+            pieces.append(Ticket.Attachment(name: "upstream.txt", content: UpstreamProbe.describe(upstream)))
+        }
         for (check, text) in request.transcripts {
-            // Named like the tracker's first transcript (`shop.test-web`), which this one updates.
-            let name = check.replacingAll("/", with: "-").replacingAll("[", with: "-").replacingAll("]", with: "")
-            pieces.append(Ticket.Attachment(name: "transcript-\(Self.fileName(name)).txt", content: text))
+            pieces.append(Ticket.Attachment(name: Self.transcriptName(check: check), content: text))
         }
         if !request.history.isEmpty {
             var text = ""
@@ -77,12 +81,20 @@ public struct EvidenceCollector: Sendable {
             }
             pieces.append(Ticket.Attachment(name: "recent-results.txt", content: text))
         }
+        var needles = request.domains
+        if let upstream = request.upstream {
+            // Log lines name the socket or address, without the scheme or nginx's `unix:`.
+            var bare = Substring(upstream)
+            if let scheme = bare.firstRange(of: "://") { bare = bare[scheme.upperBound...] }
+            if bare.hasPrefix("unix:") { bare = bare.dropFirst(5) }
+            needles.insert(String(bare), at: 0)
+        }
         var seenFiles: Set<String> = []
         var seenCommands: Set<[String]> = []
         for kind in request.kinds {
             guard let source = settings.sources[kind] else { continue }
             for file in source.files where seenFiles.insert(file).inserted {
-                let text = LogTail.excerpt(path: file, lines: source.lines, domains: request.domains)
+                let text = LogTail.excerpt(path: file, lines: source.lines, domains: needles)
                 pieces.append(Ticket.Attachment(name: "log-\(Self.fileName(file)).txt", content: text))
             }
             for argv in source.commands where seenCommands.insert(argv).inserted {
@@ -127,6 +139,13 @@ public struct EvidenceCollector: Sendable {
             out.append(piece)
         }
         return out
+    }
+
+    /// The attachment name of a check's transcript (`transcript-shop.test-web.txt`), the same
+    /// for the first transcript, the evidence's and a member's that joined later.
+    public static func transcriptName(check: String) -> String {
+        let name = check.replacingAll("/", with: "-").replacingAll("[", with: "-").replacingAll("]", with: "")
+        return "transcript-\(fileName(name)).txt"
     }
 
     static func fileName(_ text: String) -> String {

@@ -59,6 +59,20 @@ import Testing
         #expect(blog.checks.first == "web http://blog.test:8080/")
     }
 
+    @Test func theWebCheckNamesTheVhostsUpstreamAndReadsBack() throws {
+        var domain = DiscoveredDomain(domain: "php.test")
+        domain.services = [.web]
+        domain.upstreams = ["unix:/run/php/php8.2-fpm.sock", "http://127.0.0.1:8080"]
+        let file = DiscoveredDomainFile(domain, context: .init(serverAddress: "127.0.0.1", settings: DiscoverySettings(), mail: MailService(),
+                                                               nameservers: [], mailHost: nil))
+        #expect(file.text.contains("web: { url: \"http://php.test/\", upstream: \"unix:/run/php/php8.2-fpm.sock\" },"), "\(file.text)")
+        let problems = ConfigReader.Problems()
+        let root = try #require(JSON5Document.parse(file.text).root)
+        let config = try #require(DomainConfig.read(root, file: "php.test.json5", defaults: AgentConfig.Defaults(), problems: problems))
+        guard case .web(let web, _) = config.checks.first else { Issue.record("no web check"); return }
+        #expect(web.upstream == "unix:/run/php/php8.2-fpm.sock")
+    }
+
     @Test func aSuspendedDomainGetsNoWebCheck() {
         var domain = DiscoveredDomain(domain: "closed.test")
         domain.services = [.web]
