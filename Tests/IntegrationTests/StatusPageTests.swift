@@ -109,3 +109,44 @@ struct StatusPageTests {
         #expect(try await waitUntil(timeout: .seconds(15)) { shopPage().contains("class=\"u3\"") }, "\(shopPage())")
     }
 }
+
+/// Disk growth samples survive a restart of the real agent: what the first run measured is still
+/// in `disk-growth.json` after the second, so time to full does not start over.
+@Suite struct DiskGrowthRestartTests {
+    @Test func theSecondAgentKeepsTheFirstAgentsSamples() async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-disk-growth")
+        defer { try? dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        // Limits nobody reaches: the test is about the samples, not a ticket.
+        try """
+        { server: { name: "disk-test", address: "127.0.0.1" }, state_dir: "state", checks: "checks",
+          disks: [{ mount: "/", interval: "1s", warning: { used_percent: 100, inodes_percent: 100 },
+                    critical: { used_percent: 100, inodes_percent: 100 } }] }
+        """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
+        let config = dir.appending("hostwatch.json5")
+        let binary = try HostwatchBinary()
+        let file = dir.appending("state/disk-growth.json")
+        struct Saved: Decodable { var mounts: [String: [[Double]]] }
+        let samples = { () -> [[Double]] in
+            guard let data = FileManager.default.contents(atPath: file),
+                  let saved = try? JSONDecoder().decode(Saved.self, from: data) else { return [] }
+            return saved.mounts["/"] ?? []
+        }
+
+        var counts: [Int] = []
+        for round in 1...2 {
+            let log = dir.appending("agent\(round).log")
+            let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--verbose", "--config", config], logFile: log)
+            let results = { String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self)
+                .components(separatedBy: "event=check.ok check=disk-test/disk[0]").count - 1 }
+            // Three results of the disk check, then a clean stop, which saves the samples.
+            #expect(try await waitUntil(timeout: .seconds(15)) { results() >= 3 }, "\(results()) results")
+            #expect(agent.terminate() == 0)
+            counts.append(samples().count)
+        }
+        let kept = samples().compactMap(\.first)
+        #expect(counts[0] >= 3, "\(counts)")
+        #expect(counts[1] >= counts[0] + 3, "the second run added to the first run's samples: \(counts)")
+        #expect(kept == kept.sorted())
+    }
+}
