@@ -122,4 +122,22 @@ import Testing
         let bytes = StatusPageHTML.index(page, writtenAt: now).utf8.count
         #expect(bytes < 2_000_000, "\(bytes) bytes")
     }
+
+    @Test func tenThousandDomainsWithWeeklyBadDaysOnOneInTenStillFit() {
+        // 90 days of bars straight from day cells: every tenth domain has a bad day (95.8 %) each
+        // week, every hundredth a red one too: 26 extra runs on those bars.
+        let domains = (0..<10_000).map { i in
+            let days = (0..<StatusPage.barDays).map { day -> UInt16 in
+                if i % 10 == 0, day % 7 == 3 { return i % 100 == 0 && day % 14 == 3 ? 4_000 : 9_583 }
+                return day < 30 && i % 3 == 0 ? UptimeHistory.noData : 10_000
+            }
+            return StatusPage.Domain(name: "customer-\(i).example.net", checks: [
+                .init(name: "web", state: .ok, days: days, figures: .init(last24h: 1, last30d: 1, last90d: 0.9988)),
+            ])
+        }
+        let page = StatusPage(server: "web01", isPublic: false, domains: domains, incidents: [])
+        let index = StatusPageHTML.index(page, writtenAt: now)
+        #expect(index.utf8.count < 2_000_000, "\(index.utf8.count) bytes")
+        #expect(index.contains(#"<path class=u2 d="M3 4.5h1M10 4.5h1"#), "runs of another colour as strokes")
+    }
 }
