@@ -13,6 +13,9 @@ struct CheckFactory {
     /// The agent file's folder: relative `*_file` values resolve against it.
     let configFolder: String
     var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Where disk checks keep their growth samples across reloads and restarts (the agent's);
+    /// nil: a fresh history per check (`hostwatch check`).
+    var diskHistories: HistoryStore?
 
     /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
@@ -107,7 +110,8 @@ struct CheckFactory {
             let id = CheckID(target: agent.server.name, kind: "disk", index: i)
             let subject = IncidentTracker.Subject(domain: agent.server.name, account: Ticket.Account(name: "(server)", plan: .free),
                                                   timing: configuration.timing)
-            return Built(check: DiskCheck(id: id, configuration: configuration, transport: disk), subject: subject)
+            let history = diskHistories?.diskHistory(for: DiskCheck.normalized(configuration.mount)) ?? DiskCheck.History()
+            return Built(check: DiskCheck(id: id, configuration: configuration, transport: disk, history: history), subject: subject)
         }
     }
 

@@ -33,8 +33,17 @@ enum RunCommand {
 
         var loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
         var dnsLoop = DNSSocketLoop(maxInFlight: config.agent.limits.inFlight)
-        var checks = CheckFactory(config: config, loop: loop, dnsLoop: dnsLoop).build(config.domains, disks: true)
+        // Uptime and disk growth, kept across restarts; the status page, when configured.
+        let history = HistoryStore(stateDir: config.agent.stateDir, logger: logger)
+        var checks = factory(config, loop, dnsLoop, history).build(config.domains, disks: true)
+        history.configure(checks)
+        var pages: StatusPagePublisher?
+        if let settings = config.agent.statusPage {
+            pages = StatusPagePublisher(settings: settings, history: history, store: store, logger: logger)
+            pages?.configure(settings, checks: checks)
+        }
         let scheduler = Scheduler(config: config.agent, store: store, logger: logger)
+        await scheduler.observe(results: { history.record($0) }, status: { [pages] in pages?.update($0) })
         do {
             try await scheduler.prepare(checks, at: Date())
         } catch {
@@ -57,8 +66,8 @@ enum RunCommand {
         // The heartbeat has a loop of its own: a reload replaces the checks' loop.
         let selfWatchLoop = CurlMultiLoop(maxInFlight: 4)
         var selfWatch = Task { [current] in
-            await watchItself(config: current.agent, scheduler: scheduler, store: store, http: CurlHTTPTransport(loop: selfWatchLoop),
-                              notifier: notifier, environment: environment, logger: logger)
+            await watchItself(config: current.agent, scheduler: scheduler, store: store, history: history,
+                              http: CurlHTTPTransport(loop: selfWatchLoop), notifier: notifier, environment: environment, logger: logger)
         }
         // Rediscovery (`discovery.every`) changes checks/discovered/ and reloads like SIGHUP.
         var rediscovery = startDiscovery(current, logger: logger) { continuation.yield(SIGHUP) }
@@ -97,14 +106,22 @@ enum RunCommand {
             await selfWatch.value
             loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight)
             dnsLoop = DNSSocketLoop(maxInFlight: reloaded.agent.limits.inFlight)
-            checks = CheckFactory(config: reloaded, loop: loop, dnsLoop: dnsLoop).build(reloaded.domains, disks: true)
+            checks = factory(reloaded, loop, dnsLoop, history).build(reloaded.domains, disks: true)
+            history.configure(checks)
+            if let settings = reloaded.agent.statusPage {
+                if pages == nil { pages = StatusPagePublisher(settings: settings, history: history, store: store, logger: logger) }
+                pages?.configure(settings, checks: checks)
+            } else {
+                pages = nil
+            }
+            await scheduler.observe(results: { history.record($0) }, status: { [pages] in pages?.update($0) })
             await scheduler.reconfigure(reloaded.agent, checks: checks, at: Date(), goneDomains: goneDomains(from: current, to: reloaded))
             await delivery.reconfigure(SinkFactory(loop: deliveryLoop).build(reloaded.agent.delivery.sinks), policy: reloaded.agent.delivery.retry)
             current = reloaded
             work = Task { [checks] in await scheduler.run(checks) }
             selfWatch = Task { [current] in
-                await watchItself(config: current.agent, scheduler: scheduler, store: store, http: CurlHTTPTransport(loop: selfWatchLoop),
-                                  notifier: notifier, environment: environment, logger: logger)
+                await watchItself(config: current.agent, scheduler: scheduler, store: store, history: history,
+                                  http: CurlHTTPTransport(loop: selfWatchLoop), notifier: notifier, environment: environment, logger: logger)
             }
             rediscovery?.cancel()
             rediscovery = startDiscovery(current, logger: logger) { continuation.yield(SIGHUP) }
@@ -114,6 +131,8 @@ enum RunCommand {
         await work.value
         await selfWatch.value
         await scheduler.finish()
+        await history.save()
+        await pages?.finish()
         delivering.cancel()
         deliveryLoop.shutdown()
         await delivering.value
@@ -123,6 +142,13 @@ enum RunCommand {
         logger.info("agent.stopped")
         return 0
     }
+    /// The check factory of the agent: disk checks keep their growth samples in `history`.
+    static func factory(_ config: LoadedConfig, _ loop: CurlMultiLoop, _ dnsLoop: DNSSocketLoop, _ history: HistoryStore) -> CheckFactory {
+        var factory = CheckFactory(config: config, loop: loop, dnsLoop: dnsLoop)
+        factory.diskHistories = history
+        return factory
+    }
+
     /// The rediscovery task (when `discovery.every` is set) beside the folder watch.
     /// Also watches `checks/discovered/` for a `discover --write` by hand.
     static func startDiscovery(_ config: LoadedConfig, logger: Logger, reload: @escaping @Sendable () -> Void) -> Task<Void, Never>? {
@@ -145,7 +171,7 @@ enum RunCommand {
 
     /// The agent watching itself: the systemd watchdog, the heartbeat and the metrics
     /// textfile, each only when configured, until cancelled.
-    static func watchItself(config: AgentConfig, scheduler: Scheduler, store: FileTicketStore, http: CurlHTTPTransport,
+    static func watchItself(config: AgentConfig, scheduler: Scheduler, store: FileTicketStore, history: HistoryStore, http: CurlHTTPTransport,
                             notifier: SystemdNotifier?, environment: [String: String], logger: Logger) async {
         let health: @Sendable () async -> Liveness.Verdict = { await scheduler.heartbeat() }
         await withTaskGroup(of: Void.self) { group in
@@ -174,6 +200,7 @@ enum RunCommand {
                         // Without sinks nothing waits: the outbox drops such events at once.
                         let pending = config.delivery.sinks.isEmpty ? 0 : (try? store.outbox.entries().count) ?? 0
                         var snapshot = MetricsSnapshot(checks: samples, openIncidents: open, outboxPending: pending, takenAt: Date())
+                        snapshot.uptime = history.figures(at: snapshot.takenAt)
                         (snapshot.lateness, snapshot.started) = await scheduler.schedulingFigures()
                         return snapshot
                     }.run()

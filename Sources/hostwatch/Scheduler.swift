@@ -51,6 +51,8 @@ actor Scheduler {
     private let routineSave: TimeInterval = 300
     /// Called after each ticket change the scheduler made (the outbox delivers at once).
     private var ticketChanged: @Sendable () -> Void = {}
+    private var resultObserver: @Sendable (Observation) -> Void = { _ in }
+    private var statusObserver: @Sendable (StatusSnapshot) -> Void = { _ in }
     private var archiveAfter: Duration
     private var lastArchive: Date?
     /// The latest run of each check, for the metrics textfile.
@@ -159,6 +161,13 @@ actor Scheduler {
         ticketChanged = action
     }
 
+    /// Sets what to call with each result (the uptime history) and each status snapshot written
+    /// (the status page); both only hand the value to a queue of their own.
+    func observe(results: @escaping @Sendable (Observation) -> Void, status: @escaping @Sendable (StatusSnapshot) -> Void) {
+        resultObserver = results
+        statusObserver = status
+    }
+
     private func register(_ checks: [CheckFactory.Built]) {
         for built in checks { tracker.register(built.check.id, subject: built.subject) }
         checksByName = Dictionary(checks.map { ($0.check.id.description, $0.check.id) }, uniquingKeysWith: { a, _ in a })
@@ -247,6 +256,7 @@ actor Scheduler {
         latenesses.record(lateness)
         started[observation.check.kind, default: 0] += 1
         samples[observation.check] = MetricsSnapshot.CheckSample(observation)
+        resultObserver(observation)
         liveness.progressed(at: .now)
         lastResults[observation.check] = (observation.summary, observation.startedAt)
         let shown = observation.failure?.gist ?? "ok"
@@ -396,6 +406,7 @@ actor Scheduler {
         var snapshot = tracker.snapshot(at: now, lastResults: lastResults)
         for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
         writer.write(.status(snapshot))
+        statusObserver(snapshot)
         statusDirty = false
         incidentsChanged = false
         lastStatusWrite = now

@@ -9,7 +9,7 @@ enum StatusCommand {
         guard options.positional.isEmpty else { throw UsageError("status takes no arguments") }
         guard let config = Commands.loadConfig(options) else { return 1 }
         let file = JSONStateFile<StatusSnapshot>(path: config.agent.stateDir + "/status.json")
-        let snapshot: StatusSnapshot
+        var snapshot: StatusSnapshot
         do {
             guard let loaded = try file.load() else {
                 Commands.printError("hostwatch: no status yet in \(config.agent.stateDir) (is the agent running?)")
@@ -19,6 +19,18 @@ enum StatusCommand {
         } catch {
             Commands.printError("hostwatch: \(error.description)")
             return 1
+        }
+        // Uptime from the history the agent saves every minute; without one the figures stay out.
+        var history = UptimeHistory()
+        do { history = try UptimeFile(stateDir: config.agent.stateDir).load() } catch {
+            Commands.printError("hostwatch: \(error.description)")
+        }
+        let now = Date()
+        for i in snapshot.checks.indices {
+            let figures = history.figures(of: snapshot.checks[i].check, at: now)
+            snapshot.checks[i].uptime24h = figures.last24h
+            snapshot.checks[i].uptime30d = figures.last30d
+            snapshot.checks[i].uptime90d = figures.last90d
         }
         if options.json {
             print(Commands.jsonText(snapshot))
@@ -31,6 +43,9 @@ enum StatusCommand {
             if check.state == "failing" { line += "\tfailing \(check.consecutiveFailures)/\(check.failuresToOpen)" }
             if let since = check.downSince { line += "\tdown since \(RFC3339.format(since))" }
             if let until = check.silencedUntil { line += "\tsilenced until \(RFC3339.format(until))" }
+            if check.uptime90d != nil {
+                line += "\tuptime 24h \(percent(check.uptime24h)) 30d \(percent(check.uptime30d)) 90d \(percent(check.uptime90d))"
+            }
             if let last = check.lastResult { line += "\t\(last)" }
             print(line)
         }
@@ -47,5 +62,12 @@ enum StatusCommand {
             }
         }
         return 0
+    }
+
+    /// `99.95%`, or `-` when nothing was observed.
+    static func percent(_ fraction: Double?) -> String {
+        guard let fraction else { return "-" }
+        let hundredths = Int((fraction * 10_000).rounded(.down))
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)%"
     }
 }

@@ -8,8 +8,9 @@ import Synchronization
 ///
 /// Each run adds a sample of available bytes to a buffer the check owns (a mutex-guarded
 /// `History`), trimmed to `growth_window`; the trend is `DiskGrowth.project`, a pure function
-/// of the samples. So the projection needs no scheduler support, starts over when the agent
-/// restarts, and tests drive it with injected times through `run(now:)`. When a run fails on
+/// of the samples. So the projection needs no scheduler support, and tests drive it with
+/// injected times through `run(now:)`. The agent saves the samples in the state folder and
+/// starts a restarted check's `History` from them, so a restart does not blind the projection. When a run fails on
 /// space or inodes, the transcript lists the largest directories one level under the mount
 /// (a walk bounded in time that stays on this filesystem), reused for 5 minutes so rechecks
 /// while failing do not walk the disk every few seconds.
@@ -66,9 +67,12 @@ public struct DiskCheck: Check {
             var evidence: (report: DirectoryUsageReport, at: Date)?
         }
 
-        let state = Mutex(State())
+        let state: Mutex<State>
 
-        public init() {}
+        /// A history starting from `samples` (those the agent saved before a restart).
+        public init(samples: [DiskGrowth.Sample] = []) {
+            state = Mutex(State(samples: samples))
+        }
 
         /// Adds a sample and returns the ones inside the window.
         public func record(_ sample: DiskGrowth.Sample, window: Duration) -> [DiskGrowth.Sample] {
@@ -155,7 +159,7 @@ public struct DiskCheck: Check {
     }
 
     /// `/var/www/` → `/var/www`; the root stays `/`.
-    static func normalized(_ path: String) -> String {
+    public static func normalized(_ path: String) -> String {
         var path = path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
         return path

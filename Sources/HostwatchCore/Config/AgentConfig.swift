@@ -51,6 +51,8 @@ public struct AgentConfig: Sendable, Hashable {
     public var heartbeat: Heartbeat?
     /// The Prometheus textfile, when configured.
     public var metrics: Metrics?
+    /// The static status page (`status_page`), when configured.
+    public var statusPage: StatusPageSettings?
     public var incidents = IncidentSettings()
     /// Resolved tickets older than this move to the archive (`tickets.archive_after`).
     public var archiveAfter: Duration = .seconds(180 * 86_400)
@@ -158,6 +160,10 @@ public struct AgentConfig: Sendable, Hashable {
         if var h = reader.object("heartbeat") { heartbeat = readHeartbeat(&h) }
         var metrics: Metrics?
         if var m = reader.object("metrics") { metrics = readMetrics(&m, resolve: resolve) }
+        var statusPage: StatusPageSettings?
+        if var p = reader.object("status_page") {
+            statusPage = readStatusPage(&p, defaultInterval: defaults.timing.interval, resolve: resolve)
+        }
         var disks: [DiskCheck.Configuration] = []
         for (d, _) in reader.objects("disks") {
             var d = d
@@ -180,6 +186,7 @@ public struct AgentConfig: Sendable, Hashable {
                            incidents: incidents, archiveAfter: archiveAfter, evidence: evidence, maintenance: maintenance, delivery: delivery,
                            disks: disks, discovery: discovery, discoveryConfigured: discoveryConfigured)
         config.remediation = remediation
+        config.statusPage = statusPage
         return config
     }
 

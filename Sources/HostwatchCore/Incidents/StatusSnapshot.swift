@@ -15,9 +15,28 @@ public struct StatusSnapshot: Sendable, Codable, Hashable {
         public var incident: String?
         public var lastResult: String?
         public var lastRun: Date?
+        /// Uptime over the last 24 h, 30 and 90 days (0…1), from the uptime history; filled in
+        /// by `hostwatch status`, nil when nothing was observed.
+        public var uptime24h: Double? = nil
+        public var uptime30d: Double? = nil
+        public var uptime90d: Double? = nil
+
+        public init(check: String, state: String, consecutiveFailures: Int, failuresToOpen: Int, downSince: Date?, silencedUntil: Date?,
+                    incident: String?, lastResult: String?, lastRun: Date?) {
+            self.check = check
+            self.state = state
+            self.consecutiveFailures = consecutiveFailures
+            self.failuresToOpen = failuresToOpen
+            self.downSince = downSince
+            self.silencedUntil = silencedUntil
+            self.incident = incident
+            self.lastResult = lastResult
+            self.lastRun = lastRun
+        }
 
         enum CodingKeys: String, CodingKey {
             case check, state, incident
+            case uptime24h = "uptime_24h", uptime30d = "uptime_30d", uptime90d = "uptime_90d"
             case consecutiveFailures = "consecutive_failures", failuresToOpen = "failures_to_open"
             case downSince = "down_since", silencedUntil = "silenced_until", lastResult = "last_result", lastRun = "last_run"
         }
@@ -35,6 +54,18 @@ public struct StatusSnapshot: Sendable, Codable, Hashable {
         public var checksDown: [String]
         public var flapping: Bool
         public var acknowledged: Bool
+
+        public init(key: String, ticket: String?, since: Date, ticketed: Bool, parent: String?, checksDown: [String], flapping: Bool,
+                    acknowledged: Bool) {
+            self.key = key
+            self.ticket = ticket
+            self.since = since
+            self.ticketed = ticketed
+            self.parent = parent
+            self.checksDown = checksDown
+            self.flapping = flapping
+            self.acknowledged = acknowledged
+        }
 
         enum CodingKeys: String, CodingKey {
             case key, ticket, since, ticketed, parent, flapping, acknowledged

@@ -20,6 +20,17 @@ public enum MetricsText {
         for sample in checks { out += "hostwatch_check_duration_seconds\(labels(sample)) \(seconds(sample.duration))\n" }
         family("hostwatch_check_last_run_timestamp_seconds", "When the check's latest run started, in Unix time.")
         for sample in checks { out += "hostwatch_check_last_run_timestamp_seconds\(labels(sample)) \(unixSeconds(sample.startedAt))\n" }
+        let withUptime = checks.compactMap { sample in snapshot.uptime[sample.check.description].map { (sample, $0) } }
+        if !withUptime.isEmpty {
+            family("hostwatch_check_uptime_ratio", "Share of the observed time the check passed, over the last 24h, 30d or 90d (0 to 1).")
+            for (sample, figures) in withUptime {
+                let base = labels(sample).dropLast()
+                for (window, value) in [("24h", figures.last24h), ("30d", figures.last30d), ("90d", figures.last90d)] {
+                    guard let value else { continue }
+                    out += "hostwatch_check_uptime_ratio\(base),window=\"\(window)\"} \(value)\n"
+                }
+            }
+        }
         let withCertificates = checks.filter { $0.certificateExpiry != nil }
         if !withCertificates.isEmpty {
             family("hostwatch_certificate_expiry_timestamp_seconds", "When the certificate the check's latest run saw expires, in Unix time.")

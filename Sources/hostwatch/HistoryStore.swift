@@ -1,0 +1,102 @@
+import Dispatch
+import FoundationEssentials
+import HostwatchCore
+import HostwatchIO
+import Synchronization
+
+/// What the agent remembers across restarts besides incidents: each check's uptime
+/// (`uptime.bin`) and each disk's growth samples (`disk-growth.json`). Results are added under a
+/// lock (cheap: a few integers per result); the files are written on a queue of their own every
+/// minute and when the agent stops, never on the cooperative pool.
+final class HistoryStore: Sendable {
+    private let uptime: Mutex<UptimeHistory>
+    /// How long a gap between two results of a check still counts as observed, by check.
+    private let gaps = Mutex<[CheckID: Duration]>([:])
+    private let disks: Mutex<[String: DiskCheck.History]>
+    private let uptimeFile: UptimeFile
+    private let diskFile: DiskGrowthFile
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "hostwatch.history")
+
+    init(stateDir: String, logger: Logger) {
+        uptimeFile = UptimeFile(stateDir: stateDir)
+        diskFile = DiskGrowthFile(stateDir: stateDir)
+        self.logger = logger
+        var history = UptimeHistory()
+        do { history = try uptimeFile.load() } catch {
+            logger.error("uptime.unreadable", ["path": uptimeFile.path, "error": error.description])
+        }
+        uptime = Mutex(history)
+        var samples: [String: [DiskGrowth.Sample]] = [:]
+        do { samples = try diskFile.load() } catch {
+            logger.error("disk_growth.unreadable", ["path": diskFile.path, "error": error.description])
+        }
+        disks = Mutex(samples.mapValues { DiskCheck.History(samples: $0) })
+        saveEveryMinute()
+    }
+
+    private func saveEveryMinute() {
+        queue.asyncAfter(deadline: .now() + 60) { [weak self] in
+            guard let self else { return }
+            saveNow()
+            saveEveryMinute()
+        }
+    }
+
+    /// Takes up a new set of checks: a gap up to twice the interval plus the timeout is observed time.
+    func configure(_ checks: [CheckFactory.Built]) {
+        let table = Dictionary(checks.map { ($0.check.id, $0.check.timing.interval * 2 + $0.check.timing.timeout) },
+                               uniquingKeysWith: { a, _ in a })
+        gaps.withLock { $0 = table }
+    }
+
+    /// Adds one result.
+    func record(_ observation: Observation) {
+        let gap = gaps.withLock { $0[observation.check] } ?? .seconds(120)
+        uptime.withLock {
+            $0.record(observation.check.description, ok: observation.failure == nil, at: observation.startedAt, maxGap: gap)
+        }
+    }
+
+    /// A copy of the uptime history as it is now.
+    var current: UptimeHistory { uptime.withLock { $0 } }
+
+    /// The figures of every check at `now`, by check.
+    func figures(at now: Date) -> [String: UptimeHistory.Figures] {
+        let history = current
+        return Dictionary(uniqueKeysWithValues: history.records.keys.map { ($0, history.figures(of: $0, at: now)) })
+    }
+
+    /// The growth history of the disk check of `mount`, the same object across reloads.
+    func diskHistory(for mount: String) -> DiskCheck.History {
+        disks.withLock { histories in
+            if let kept = histories[mount] { return kept }
+            let made = DiskCheck.History()
+            histories[mount] = made
+            return made
+        }
+    }
+
+    /// Writes both files now (the agent stopping); returns once they are written.
+    func save() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.saveNow()
+                done.resume()
+            }
+        }
+    }
+
+    private func saveNow() {
+        var history = current
+        history.forgetStale(at: Date())
+        do { try uptimeFile.save(history) } catch {
+            logger.error("uptime.save_failed", ["path": uptimeFile.path, "error": error.description])
+        }
+        let samples = disks.withLock { $0.mapValues(\.samples) }
+        guard !samples.isEmpty else { return }
+        do { try diskFile.save(samples) } catch {
+            logger.error("disk_growth.save_failed", ["path": diskFile.path, "error": error.description])
+        }
+    }
+}
