@@ -507,7 +507,8 @@ actor Scheduler {
                     // On a reopen the new evidence replaces pieces of the same name.
                     let names = Set(pieces.map(\.name))
                     ticket.attachments.removeAll { names.contains($0.name) }
-                    ticket.attachments += pieces
+                    // First: the transcripts lead, as they did in the ticket's first version.
+                    ticket.attachments = pieces + ticket.attachments
                     let bytes = pieces.reduce(0) { $0 + $1.content.utf8.count }
                     ticket.addStep(Ticket.Step(at: now, text: "evidence collected: \(pieces.count) pieces, \(bytes / 1024) KiB (\(pieces.map(\.name).joined(separator: ", ")))"))
                 }
