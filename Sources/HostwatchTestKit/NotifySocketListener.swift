@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// Plays systemd's side of the notify protocol in tests: an `AF_UNIX` datagram socket, bound to
@@ -42,6 +43,14 @@ public final class NotifySocketListener: Sendable {
     deinit {
         close(fd)
         if !name.hasPrefix("@") { unlink(name) }
+    }
+
+    /// The same wait off the cooperative pool: a test waiting for a task's datagram must not
+    /// block one of the pool's threads (two on a 2-core machine) while that task needs one.
+    public func next(timeout: Duration) async -> String? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.receive(timeout: timeout)) }
+        }
     }
 
     /// The next datagram, or nil when none arrives within `timeout`.

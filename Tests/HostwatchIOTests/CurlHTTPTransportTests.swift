@@ -54,14 +54,14 @@ import Testing
             while FakeServer.send(fd, chunk) {}
         }
         defer { server.stop() }
-        let started = ContinuousClock.now
+        // No timing bound here (a loaded machine stretches any): no error means the cap ended
+        // the transfer, not the 5 s timeout.
         let response = await transport.perform(request(server.port, timeout: .seconds(5), readBodyBytes: 256 * 1024))
         #expect(response.error == nil)
         #expect(response.status == 200)
         #expect(response.bodyTruncated)
         #expect(response.body.count == 256 * 1024)
         #expect(response.bodyPrefix.count == 1024)
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func endlessHeadersAreRefusedAtTheCap() async throws {

@@ -44,17 +44,17 @@ import Testing
         }
         let task = Task { await pinger.run() }
         defer { task.cancel(); gate.reopen() }
-        #expect(listener.receive(timeout: .seconds(5)) == "WATCHDOG=1")
-        #expect(listener.receive(timeout: .seconds(5)) == "WATCHDOG=1")
+        #expect(await listener.next(timeout: .seconds(5)) == "WATCHDOG=1")
+        #expect(await listener.next(timeout: .seconds(5)) == "WATCHDOG=1")
 
         // A hung scheduler: at most the ping already on its way, then silence.
         gate.close()
         var silent = false
-        for _ in 0..<20 where !silent { silent = listener.receive(timeout: .milliseconds(500)) == nil }
+        for _ in 0..<20 where !silent { silent = await listener.next(timeout: .milliseconds(500)) == nil }
         #expect(silent, "pings went on while the health probe hung")
 
         gate.reopen()
-        #expect(listener.receive(timeout: .seconds(5)) == "WATCHDOG=1")
+        #expect(await listener.next(timeout: .seconds(5)) == "WATCHDOG=1")
     }
 
     @Test func aStalledSchedulerGetsNoPing() async throws {
@@ -68,7 +68,7 @@ import Testing
         let task = Task { await pinger.run() }
         defer { task.cancel() }
         #expect(try await waitFor { asked.value >= 10 })
-        #expect(listener.receive(timeout: .milliseconds(100)) == nil)
+        #expect(await listener.next(timeout: .milliseconds(100)) == nil)
     }
 }
 
