@@ -28,7 +28,9 @@ struct StatusPageTests {
         {
           server: { name: "web-test", address: "\(address)" },
           state_dir: "state", checks: "checks",
-          defaults: { interval: "1s", retry_interval: "500ms", timeout: "2s", failures: 2, recoveries: 2 },
+          // A generous timeout: chromium starting beside the agent must not fail blog.test's run
+          // (its bar must stay all green).
+          defaults: { interval: "1s", retry_interval: "500ms", timeout: "8s", failures: 2, recoveries: 2 },
           status_page: { dir: "www", public: false, interval: "1s" },
         }
         """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)

@@ -184,7 +184,8 @@ extension UptimeHistory.Record {
         }
         if open.observed > 0 {
             let w = min(1, Double(open.observed) / openLength)
-            sum += w * Double(min(open.up, open.observed)) / Double(open.observed)
+            // The ratio first: `w * up / observed` rounds, and a day all up showed 0.9999999999.
+            sum += w * (Double(min(open.up, open.observed)) / Double(open.observed))
             weight += w
         }
         return weight > 0 ? sum / weight : nil
