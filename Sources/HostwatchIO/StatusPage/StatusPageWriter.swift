@@ -55,36 +55,8 @@ public final class StatusPageWriter {
         if mkdir(path, 0o755) != 0, errno != EEXIST { throw .io(path: path, message: AtomicFile.errnoText()) }
     }
 
-    /// Temporary file and rename; no fsync: a page lost in a crash is rewritten at the next
-    /// change, and 10,000 fsyncs would take the first write many seconds.
+    /// Temporary file and rename, without fsync (see `AtomicFile.write(durable:)`).
     static func write(_ text: String, to path: String) throws(TicketStoreError) {
-        let temporary = "\(PathText.parent(of: path))/.\(PathText.lastComponent(of: path)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(path: temporary, message: AtomicFile.errnoText()) }
-        fchmod(fd, 0o644)
-        var failure: String?
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = AtomicFile.errnoText()
-                    return
-                }
-                offset += n
-            }
-        }
-        close(fd)
-        if let failure {
-            unlink(temporary)
-            throw .io(path: temporary, message: failure)
-        }
-        guard rename(temporary, path) == 0 else {
-            let message = AtomicFile.errnoText()
-            unlink(temporary)
-            throw .io(path: path, message: message)
-        }
+        try AtomicFile.write(Data(text.utf8), to: path, mode: 0o644, durable: false)
     }
 }

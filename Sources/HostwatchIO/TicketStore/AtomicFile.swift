@@ -5,7 +5,10 @@ import Glibc
 /// Crash-safe file replacement: write a temporary file, fsync it, rename it over the target,
 /// fsync the folder. A reader sees the old content or the new, never half of either.
 enum AtomicFile {
-    static func write(_ data: Data, to path: String, mode: mode_t = 0o640) throws(TicketStoreError) {
+    /// - Parameter durable: false leaves out both fsyncs: still never half a file for a reader,
+    ///   but a crash may lose the write (status pages: rewritten at the next change, and 10,000
+    ///   fsyncs would make one pass take seconds).
+    static func write(_ data: Data, to path: String, mode: mode_t = 0o640, durable: Bool = true) throws(TicketStoreError) {
         let folder = PathText.parent(of: path)
         let temporary = "\(folder)/.\(PathText.lastComponent(of: path)).\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
@@ -31,7 +34,7 @@ enum AtomicFile {
                 offset += n
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = errnoText() }
+        if failure == nil, durable, fsync(fd) != 0 { failure = errnoText() }
         close(fd)
         if let failure {
             unlink(temporary)
@@ -42,7 +45,7 @@ enum AtomicFile {
             unlink(temporary)
             throw .io(path: path, message: message)
         }
-        syncFolder(folder)
+        if durable { syncFolder(folder) }
     }
 
     static func syncFolder(_ folder: String) {
