@@ -36,20 +36,11 @@ enum UpstreamProbe {
     }
 
     private static func connectUnix(_ path: String) -> String {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return "not tried (path too long)" }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in bytes.enumerated() { raw[i] = byte }
-        }
+        guard path.hasPrefix("/"), let address = UnixSocketAddress(path) else { return "not tried (not a socket path that fits)" }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return "no socket: \(String(cString: strerror(errno)))" }
         defer { close(fd) }
-        let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + 1)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
-        }
+        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
         if result == 0 { return "accepted" }
         // A unix socket whose backlog is full says EAGAIN: the pool is alive but overwhelmed.
         if errno == EAGAIN { return "backlog full (EAGAIN): the pool is alive but not accepting" }

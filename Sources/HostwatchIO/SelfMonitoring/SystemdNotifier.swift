@@ -15,30 +15,18 @@ public final class SystemdNotifier: Sendable {
     /// The socket as `$NOTIFY_SOCKET` names it.
     public let socketName: String
     private let fd: Int32
-    private let address: sockaddr_un
-    private let addressLength: socklen_t
+    private let address: UnixSocketAddress
 
     /// A notifier for `socket` (`/run/systemd/notify`, or `@name` for an abstract socket).
     public init(socket name: String) throws(Failure) {
         socketName = name
-        var path = Array(name.utf8)
-        if name.hasPrefix("@") {
-            path[0] = 0
-        } else if !name.hasPrefix("/") {
+        guard name.hasPrefix("@") || name.hasPrefix("/") else {
             throw Failure(description: "NOTIFY_SOCKET \"\(name)\" is neither an absolute path nor an abstract socket (@name)")
         }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        // A path socket's name needs room for its terminating NUL; an abstract one has none.
-        guard path.count > 1, path.count <= capacity - (path[0] == 0 ? 0 : 1) else {
+        guard let address = UnixSocketAddress(name) else {
             throw Failure(description: "NOTIFY_SOCKET \"\(name)\" is longer than a socket address allows")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.enumerated() { raw[i] = byte }
-        }
         self.address = address
-        addressLength = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + path.count)
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot open a socket for NOTIFY_SOCKET: \(String(cString: strerror(errno)))") }
         self.fd = fd
@@ -88,13 +76,8 @@ public final class SystemdNotifier: Sendable {
     /// socket gets an error, not a stuck agent.
     public func send(_ assignments: [String]) throws(Failure) {
         let message = Array(assignments.joined(separator: "\n").utf8)
-        var target = address
         let sent = message.withUnsafeBytes { bytes in
-            withUnsafePointer(to: &target) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), $0, addressLength)
-                }
-            }
+            address.withSockaddr { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), $0, $1) }
         }
         guard sent == message.count else {
             let reason = sent < 0 ? String(cString: strerror(errno)) : "sent \(sent) of \(message.count) bytes"
