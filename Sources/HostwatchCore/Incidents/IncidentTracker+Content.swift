@@ -79,6 +79,17 @@ extension IncidentTracker {
         }
     }
 
+    /// The category and cause the ticket of an incident carries.
+    func classification(of incident: Incident) -> (category: Category, cause: Cause) {
+        switch incident.scope {
+        case .server: (.serverDown, .infrastructure)
+        case .mass: (incident.lastFailure?.category ?? .serverDown, .infrastructure)
+        case .upstream: (.siteOffline, .infrastructure)
+        case .certificates: (.certificate, .infrastructure)
+        case .check, .endpoint: (incident.lastFailure?.category ?? .siteOffline, incident.lastFailure?.cause ?? .infrastructure)
+        }
+    }
+
     func content(of incident: Incident) -> TicketContent {
         let checks = allChecks(of: incident).sorted()
         var domains: [String] = []
@@ -90,15 +101,7 @@ extension IncidentTracker {
             if seenDomains.insert(s.domain).inserted { domains.append(s.domain) }
             if seenAccounts.insert(s.account).inserted { accounts.append(s.account) }
         }
-        let category: Category
-        let cause: Cause
-        switch incident.scope {
-        case .server: (category, cause) = (.serverDown, .infrastructure)
-        case .mass: (category, cause) = (incident.lastFailure?.category ?? .serverDown, .infrastructure)
-        case .upstream: (category, cause) = (.siteOffline, .infrastructure)
-        case .certificates: (category, cause) = (.certificate, .infrastructure)
-        default: (category, cause) = (incident.lastFailure?.category ?? .siteOffline, incident.lastFailure?.cause ?? .infrastructure)
-        }
+        let (category, cause) = classification(of: incident)
         return TicketContent(key: incident.key, subject: title(incident), severity: incident.severity ?? severity(of: incident),
                              category: category, cause: cause, domains: domains, accounts: accounts,
                              checks: checks.map(\.description))

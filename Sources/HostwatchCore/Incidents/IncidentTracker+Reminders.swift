@@ -41,6 +41,8 @@ extension IncidentTracker {
     }
 }
 
+// MARK: Views for the scheduler
+
 extension IncidentTracker {
     /// Every check that is down now, in order (for the log's periodic summary).
     public var checksDown: [CheckID] {
@@ -52,22 +54,13 @@ extension IncidentTracker {
         guard let s = state.checks[check], let failure = s.lastFailure, let since = s.debounce.failingSince else { return nil }
         return (since, failure)
     }
-}
 
-extension IncidentTracker {
     /// The open incidents with a ticket a remediation may act on (not resolved by hand, not
     /// absorbed into another), with their ticket's category.
     public var openForRemediation: [RemediationPlanner.OpenIncident] {
         state.incidents.values.compactMap { incident in
             guard incident.ticketed, incident.parent == nil, incident.resolvedByHand == nil, let opened = incident.openedAt else { return nil }
-            let category: Category
-            switch incident.scope {
-            case .server: category = .serverDown
-            case .upstream: category = .siteOffline
-            case .certificates: category = .certificate
-            case .check, .endpoint, .mass: category = incident.lastFailure?.category ?? .serverDown
-            }
-            return RemediationPlanner.OpenIncident(key: incident.key, category: category, openedAt: opened)
+            return RemediationPlanner.OpenIncident(key: incident.key, category: classification(of: incident).category, openedAt: opened)
         }
     }
 
@@ -75,20 +68,14 @@ extension IncidentTracker {
     public func isOpen(key: String, openedAt: Date) -> Bool {
         state.incidents[key].map { $0.openedAt == openedAt } ?? false
     }
-}
 
-extension IncidentTracker {
     /// How many incidents are open (ticketed or not): a change without an action still changes
     /// what `status` shows.
     public var openIncidentCount: Int { state.incidents.count }
-}
 
-extension IncidentTracker {
     /// Whether an incident with this key is open (a child of another too).
     public func knowsIncident(key: String) -> Bool { state.incidents[key] != nil }
-}
 
-extension IncidentTracker {
     /// The agent itself resolved this incident's ticket (at `time`) and was killed before its
     /// state said so: the incident ended then. Its checks start afresh, so a failure now is a
     /// new incident (a new ticket, or a reopening within `reopen_within`), never a silent
