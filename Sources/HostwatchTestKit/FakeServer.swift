@@ -74,6 +74,16 @@ public final class FakeServer: @unchecked Sendable {
     }
 
     /// Writes all of `bytes`; false once the peer is gone.
+    /// An HTTP server that reads the request, sends `head`, then `repeating` until the client
+    /// hangs up: an endless body or endless headers.
+    public static func endlessHTTP(head: String, repeating: [UInt8]) throws -> FakeServer {
+        try FakeServer { fd in
+            readRequest(fd)
+            _ = send(fd, Array(head.utf8))
+            while send(fd, repeating) {}
+        }
+    }
+
     public static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {

@@ -47,12 +47,7 @@ import Testing
     }
 
     @Test func anEndlessBodyIsCutAtTheCapAndCountsAsAnswered() async throws {
-        let server = try FakeServer { fd in
-            FakeServer.readRequest(fd)
-            _ = FakeServer.send(fd, Array("HTTP/1.1 200 OK\r\n\r\n".utf8))
-            let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 65_536)
-            while FakeServer.send(fd, chunk) {}
-        }
+        let server = try FakeServer.endlessHTTP(head: "HTTP/1.1 200 OK\r\n\r\n", repeating: [UInt8](repeating: UInt8(ascii: "x"), count: 65_536))
         defer { server.stop() }
         // No timing bound here (a loaded machine stretches any): no error means the cap ended
         // the transfer, not the 5 s timeout.
@@ -65,12 +60,7 @@ import Testing
     }
 
     @Test func endlessHeadersAreRefusedAtTheCap() async throws {
-        let server = try FakeServer { fd in
-            FakeServer.readRequest(fd)
-            _ = FakeServer.send(fd, Array("HTTP/1.1 200 OK\r\n".utf8))
-            let header = Array("X-Filler: \(String(repeating: "a", count: 1000))\r\n".utf8)
-            while FakeServer.send(fd, header) {}
-        }
+        let server = try FakeServer.endlessHTTP(head: "HTTP/1.1 200 OK\r\n", repeating: Array("X-Filler: \(String(repeating: "a", count: 1000))\r\n".utf8))
         defer { server.stop() }
         let response = await transport.perform(request(server.port))
         #expect(response.error?.kind == .headersTooLarge)

@@ -52,12 +52,7 @@ import Testing
     }
 
     @Test func anEndlessBodyIsCutAndJudged() async throws {
-        let server = try FakeServer { fd in
-            FakeServer.readRequest(fd)
-            _ = FakeServer.send(fd, Array("HTTP/1.1 200 OK\r\n\r\n".utf8))
-            let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 65_536)
-            while FakeServer.send(fd, chunk) {}
-        }
+        let server = try FakeServer.endlessHTTP(head: "HTTP/1.1 200 OK\r\n\r\n", repeating: [UInt8](repeating: UInt8(ascii: "x"), count: 65_536))
         defer { server.stop() }
         let (observation, elapsed) = await timed { await webCheck(server.port, contains: "healthy").run(now: Date()) }
         let failure = try #require(observation.failure)
@@ -67,12 +62,7 @@ import Testing
     }
 
     @Test func endlessHeadersFailClearly() async throws {
-        let server = try FakeServer { fd in
-            FakeServer.readRequest(fd)
-            _ = FakeServer.send(fd, Array("HTTP/1.1 200 OK\r\n".utf8))
-            let header = Array("X-Filler: \(String(repeating: "a", count: 1000))\r\n".utf8)
-            while FakeServer.send(fd, header) {}
-        }
+        let server = try FakeServer.endlessHTTP(head: "HTTP/1.1 200 OK\r\n", repeating: Array("X-Filler: \(String(repeating: "a", count: 1000))\r\n".utf8))
         defer { server.stop() }
         let (observation, elapsed) = await timed { await webCheck(server.port).run(now: Date()) }
         let failure = try #require(observation.failure)
@@ -101,12 +91,7 @@ import Testing
     }
 
     @Test func aHundredGigabyteContentLengthCostsNoMoreThanTheCap() async throws {
-        let server = try FakeServer { fd in
-            FakeServer.readRequest(fd)
-            _ = FakeServer.send(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 107374182400\r\n\r\n".utf8))
-            let chunk = [UInt8](repeating: UInt8(ascii: "y"), count: 65_536)
-            while FakeServer.send(fd, chunk) {}
-        }
+        let server = try FakeServer.endlessHTTP(head: "HTTP/1.1 200 OK\r\nContent-Length: 107374182400\r\n\r\n", repeating: [UInt8](repeating: UInt8(ascii: "y"), count: 65_536))
         defer { server.stop() }
         let (observation, elapsed) = await timed { await webCheck(server.port, contains: "healthy").run(now: Date()) }
         let failure = try #require(observation.failure)
