@@ -27,8 +27,10 @@ struct GatewayCorrelation: Sendable {
         case wait
     }
 
-    /// Web checks by group.
+    /// Web checks by group, and each web check's group (made once: `observe` runs for every
+    /// web result and would otherwise build the key string each time).
     private(set) var groups: [String: [CheckID]] = [:]
+    private var groupOf: [CheckID: String] = [:]
     /// Per endpoint, when the web server last answered (anything but a refused or timed-out
     /// connection) for a site of each group.
     private var answeredByGroup: [String: [String: Date]] = [:]
@@ -46,11 +48,12 @@ struct GatewayCorrelation: Sendable {
     mutating func register(_ check: CheckID, subject: IncidentTracker.Subject) {
         guard check.kind == "web", let group = Self.group(of: subject) else { return }
         groups[group, default: []].append(check)
+        groupOf[check] = group
     }
 
     /// The group a failure points at when it is what a dead or stuck upstream causes.
     func candidate(_ check: CheckID, failure: CheckFailure, subject: IncidentTracker.Subject, at now: Date) -> String? {
-        guard check.kind == "web", let group = Self.group(of: subject) else { return nil }
+        guard let group = groupOf[check] else { return nil }
         if failure.isGatewayStatus { return group }
         guard failure.kind == .timeout, subject.upstream != nil, let endpoint = subject.endpoint else { return nil }
         let recent = now.addingTimeInterval(-2 * max(subject.timing.interval.timeInterval, 1))
@@ -62,9 +65,9 @@ struct GatewayCorrelation: Sendable {
 
     /// Remembers a web check's result.
     mutating func observe(_ check: CheckID, subject: IncidentTracker.Subject, failure: CheckFailure?, candidate: String?, at now: Date) {
-        guard check.kind == "web" else { return }
+        guard let group = groupOf[check] else { return }
         latest[check] = (now, candidate)
-        if failure.map({ !$0.isConnectionLevel }) ?? true, let endpoint = subject.endpoint, let group = Self.group(of: subject) {
+        if failure.map({ !$0.isConnectionLevel }) ?? true, let endpoint = subject.endpoint {
             answeredByGroup[endpoint, default: [:]][group] = now
         }
     }
