@@ -22,7 +22,7 @@ extension IncidentTracker {
         mass.openedAt = now
         mass.severity = severity(of: mass)
         state.incidents[massKey] = mass
-        state.openings.append(now)
+        state.storm.opened(at: now)
         let step = Ticket.Step(at: now, text: "more than \(settings.stormMaxTickets) tickets within \(DurationText.format(settings.stormWithin)): new incidents are collected here")
         var draft = draft(for: state.incidents[massKey]!, at: now)
         draft.steps.append(step)

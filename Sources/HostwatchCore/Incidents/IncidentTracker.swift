@@ -49,8 +49,13 @@ public struct IncidentTracker: Sendable {
         /// Keys whose ticket was resolved, with when: a failure within `reopenWithin` reopens it.
         var resolved: [String: Date] = [:]
         /// When critical tickets were opened, for the storm cap (warnings never count).
-        var openings: [Date] = []
+        var storm = StormCap()
         public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case checks, incidents, resolved
+            case storm = "openings"
+        }
 
         /// Saves every check but the quiet ones (up, no failure remembered, in no incident):
         /// `register` gives those a fresh state that judges the same, and on a healthy server
@@ -60,7 +65,7 @@ public struct IncidentTracker: Sendable {
             try container.encode(checks.filter { !$0.value.isQuiet }, forKey: .checks)
             try container.encode(incidents, forKey: .incidents)
             try container.encode(resolved, forKey: .resolved)
-            try container.encode(openings, forKey: .openings)
+            try container.encode(storm, forKey: .storm)
         }
     }
 
@@ -348,8 +353,7 @@ public struct IncidentTracker: Sendable {
         var actions: [IncidentAction] = []
         let reopenLimit = now.addingTimeInterval(-settings.reopenWithin.timeInterval)
         state.resolved = state.resolved.filter { $0.value >= reopenLimit }
-        let stormStart = now.addingTimeInterval(-settings.stormWithin.timeInterval)
-        state.openings.removeAll { $0 < stormStart }
+        state.storm.forget(before: now, settings: settings)
         if !correlation.undecided.isEmpty { actions += settleUndecided(in: nil, at: now, deadlinePassed: true) }
         actions += flushPending(at: now)
         for key in state.incidents.keys.sorted() {
@@ -546,19 +550,17 @@ public struct IncidentTracker: Sendable {
             let text = "failing again \(DurationText.format(.seconds(Int64(now.timeIntervalSince(resolvedAt))))) after recovery: \(incident.lastFailure?.message ?? "")"
             return [.reopen(key: key, at: now, step: Ticket.Step(at: now, text: text), content: content(of: incident))]
         }
-        let stormStart = now.addingTimeInterval(-settings.stormWithin.timeInterval)
-        state.openings.removeAll { $0 < stormStart }
         let severity = severity(of: incident)
         // Only critical incidents count towards the storm cap and go into a mass outage:
         // warnings (expiring certificates, a full-ish disk) never page anyone (issue 13).
-        if incident.scope != .mass, severity == .critical, state.openings.count >= settings.stormMaxTickets {
+        if incident.scope != .mass, severity == .critical, state.storm.isReached(at: now, settings: settings) {
             return absorbIntoMassOutage(key, at: now)
         }
         incident.ticketed = true
         incident.openedAt = now
         incident.severity = severity
         state.incidents[key] = incident
-        if severity == .critical { state.openings.append(now) }
+        if severity == .critical { state.storm.opened(at: now) }
         return [.open(draft(for: incident, at: now))]
     }
 }
