@@ -24,11 +24,14 @@ struct SelfMonitoringTests {
     }
 
     /// Starts the agent under a fake systemd: `$NOTIFY_SOCKET` and `$WATCHDOG_USEC` (pings every 200 ms).
-    func startAgent() throws -> Agent {
+    /// - Parameter site: a real nginx serving down.test until the test stops it; without one the
+    ///   site refuses from the start.
+    func startAgent(site: ((_ directory: String, _ address: String) throws -> Void)? = nil) throws -> Agent {
         let dir = try TempDirectory(prefix: "hostwatch-selfwatch")
         let receiver = try PingReceiver()
         let notify = try NotifySocketListener(dir.appending("notify.sock"))
         let address = freeLoopbackAddress(ports: [80])
+        try site?(dir.path, address)
         try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: dir.appending("metrics"), withIntermediateDirectories: true)
         try """
@@ -92,8 +95,14 @@ struct SelfMonitoringTests {
     }
 
     @Test func aSchedulerStuckOnTheStoreLockStopsTheWatchdogAndTheHeartbeatUntilItIsFree() async throws {
-        let agent = try startAgent()
-        defer { stop(agent) }
+        // The site is up until the lock is held: its first failure (and ticket write) can only
+        // come after, however soon the first check runs.
+        var nginx: NginxServer?
+        let agent = try startAgent { directory, address in
+            nginx = try NginxServer(directory: directory, address: address, sites: [.init(domain: "down.test")])
+            try nginx?.start()
+        }
+        defer { stop(agent); nginx?.shutdown() }
         var seen: [String] = []
         #expect(agent.notify.receive(until: { $0.hasPrefix("READY=1") }, timeout: .seconds(15), seen: &seen) != nil, "\(agent.log)")
         #expect(agent.notify.receive(until: { $0 == "WATCHDOG=1" }, timeout: .seconds(5), seen: &seen) != nil, "\(seen)")
@@ -105,6 +114,7 @@ struct SelfMonitoringTests {
         #expect(flock(lockFD, LOCK_EX) == 0)
         var released = false
         defer { if !released { close(lockFD) } }
+        try nginx?.stop()
 
         // The pings stop: a whole second with no WATCHDOG=1, where a healthy agent sends five.
         let deadline = ContinuousClock.now + .seconds(15)
