@@ -57,6 +57,8 @@ actor Scheduler {
     private var lastArchive: Date?
     /// The latest run of each check, for the metrics textfile.
     private var samples: [CheckID: MetricsSnapshot.CheckSample] = [:]
+    /// The registered checks, sorted once: the textfile lists them in this order.
+    private var sampleOrder: [CheckID] = []
     /// Whether observations keep coming, for the watchdog and the heartbeat.
     private var liveness = Liveness(limit: .seconds(60), startedAt: .now)
     private var checkCount = 0
@@ -178,6 +180,7 @@ actor Scheduler {
         liveness = Liveness(limit: Liveness.limit(for: checks.map(\.check.timing)), startedAt: .now)
         let current = Set(checks.map(\.check.id))
         samples = samples.filter { current.contains($0.key) }
+        sampleOrder = current.sorted()
     }
 
     /// How the scheduler is doing. An `await` on the actor: a scheduler stuck inside a call (a
@@ -186,9 +189,9 @@ actor Scheduler {
         liveness.verdict(at: .now, checks: checkCount)
     }
 
-    /// The latest run of every check that has run.
+    /// The latest run of every check that has run, in the checks' order (the textfile's).
     func latestSamples() -> [MetricsSnapshot.CheckSample] {
-        Array(samples.values)
+        sampleOrder.compactMap { samples[$0] }
     }
 
     /// How late checks started since the agent did, and how many started, by kind.

@@ -153,6 +153,33 @@ import Testing
         #expect(exchange.error?.detail == "ns1.example.test port 53 is not an IP address and port")
     }
 
+    /// A check's questions go out together and come back in their order, each with its own
+    /// outcome: an answer, a refusal, a name that is never resolved; more than the loop's
+    /// slots wait their turn in the same batch.
+    @Test func aBatchComesBackInOrderWithEachOutcome() async throws {
+        let server = try FakeDNSServer(udp: { q in
+            let question = try? DNSMessage.decode(q).questions.first?.type
+            return question == .txt ? [] : [self.answerA(q)]
+        })
+        defer { server.stop() }
+        let probe = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        _ = FakeDNSServer.bind(probe, ipv6: false, port: 0)
+        let closedPort = FakeDNSServer.localPort(probe, ipv6: false)
+        close(probe)
+        let queries = [query(server.server), query(DNSServer(address: "127.0.0.1", port: Int(closedPort))),
+                       query(DNSServer(address: "ns1.example.test")), query(server.server, .txt, timeout: .milliseconds(200))]
+            + (0..<40).map { _ in query(server.server, .soa) }
+        let exchanges = await transport.query(all: queries)
+        #expect(exchanges.count == queries.count)
+        #expect(zip(exchanges, queries).allSatisfy { $0.query == $1 })
+        #expect(exchanges[0].reply?.answers.first?.data == .a(IPAddress("127.0.0.9")!))
+        #expect(exchanges[1].error?.kind == .refused)
+        #expect(exchanges[2].error?.kind == .badQuery)
+        #expect(exchanges[3].error?.kind == .timeout)
+        #expect(exchanges[4...].allSatisfy { $0.reply != nil })
+        #expect(await transport.query(all: []).isEmpty)
+    }
+
     @Test func manyQueriesShareFewSlots() async throws {
         let server = try FakeDNSServer(udp: { [self.answerA($0)] })
         defer { server.stop() }

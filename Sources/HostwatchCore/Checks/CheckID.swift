@@ -20,5 +20,51 @@ public struct CheckID: Hashable, Sendable, Codable, Comparable, CustomStringConv
         return "\(target)/\(kind)"
     }
 
-    public static func < (lhs: CheckID, rhs: CheckID) -> Bool { lhs.description < rhs.description }
+    /// In the order of the descriptions, compared without building them (sorting ten thousand
+    /// checks built two strings per comparison): byte by byte while both are ASCII, which is
+    /// the strings' own order there, else by the descriptions themselves.
+    public static func < (lhs: CheckID, rhs: CheckID) -> Bool {
+        var left = lhs.descriptionBytes.makeIterator()
+        var right = rhs.descriptionBytes.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case let (l?, r?):
+                if l >= 0x80 || r >= 0x80 { return lhs.description < rhs.description }
+                if l != r { return l < r }
+            }
+        }
+    }
+
+    /// The UTF-8 of `description`, one byte at a time.
+    private var descriptionBytes: DescriptionBytes { DescriptionBytes(id: self) }
+
+    /// `target`, "/", `kind`, then "[index]" when there is one; no array, so no allocation.
+    private struct DescriptionBytes: Sequence, IteratorProtocol {
+        let id: CheckID
+        var stage = 0
+        var bytes: String.UTF8View.Iterator
+
+        init(id: CheckID) {
+            self.id = id
+            bytes = id.target.utf8.makeIterator()
+        }
+
+        mutating func next() -> UInt8? {
+            while true {
+                if stage != 1, let byte = bytes.next() { return byte }
+                stage += 1
+                switch stage {
+                case 1: return UInt8(ascii: "/")
+                case 2: bytes = id.kind.utf8.makeIterator()
+                case 3:
+                    guard let index = id.index else { return nil }
+                    bytes = "[\(index)]".utf8.makeIterator()
+                default: return nil
+                }
+            }
+        }
+    }
 }

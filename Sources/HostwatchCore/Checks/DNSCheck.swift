@@ -99,18 +99,12 @@ public struct DNSCheck: Check {
         let types = queryTypes
         let servers = configuration.nameservers
         let timeout = timing.timeout
-        let results = await withTaskGroup(of: (Int, Int, DNSExchange).self) { group in
-            for (s, nameserver) in servers.enumerated() {
-                for (t, type) in types.enumerated() {
-                    let query = DNSQuery(server: nameserver.server, name: domain, type: type, timeout: timeout)
-                    group.addTask { (s, t, await transport.query(query)) }
-                }
-            }
-            var table = [[DNSExchange?]](repeating: [DNSExchange?](repeating: nil, count: types.count), count: servers.count)
-            for await (s, t, exchange) in group { table[s][t] = exchange }
-            return table
+        let queries = servers.flatMap { nameserver in
+            types.map { DNSQuery(server: nameserver.server, name: domain, type: $0, timeout: timeout) }
         }
-        let answers = zip(servers, results).map { ServerAnswers(nameserver: $0, exchanges: $1.compactMap { $0 }) }
+        let exchanges = await transport.query(all: queries)
+        let results = servers.indices.map { s in Array(exchanges[(s * types.count)..<((s + 1) * types.count)]) }
+        let answers = zip(servers, results).map { ServerAnswers(nameserver: $0, exchanges: $1) }
         return Self.judge(answers, check: id, domain: domain, configuration: configuration, serverAddress: serverAddress, now: now)
     }
 }

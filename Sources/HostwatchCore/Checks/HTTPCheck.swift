@@ -128,13 +128,12 @@ public struct HTTPCheck: Check {
             failure.httpStatus = status
             return failure
         }
-        let text = String(decoding: response.body, as: UTF8.self)
         let bodyNote = response.bodyTruncated ? " (first \(response.body.count) bytes read)" : ""
-        for forbidden in configuration.forbids where text.contains(forbidden) {
+        for forbidden in configuration.forbids where ByteSearch.contains(response.body, forbidden) {
             return CheckFailure(kind: .protocolViolation, category: .security, cause: .application,
                                 message: "HTTP: forbidden text \"\(forbidden)\" found in the body\(bodyNote)")
         }
-        if let wanted = configuration.contains, !text.contains(wanted) {
+        if let wanted = configuration.contains, !ByteSearch.contains(response.body, wanted) {
             return CheckFailure(kind: .protocolViolation, category: .siteOffline, cause: .application,
                                 message: "HTTP: expected text \"\(wanted)\" not found in the body\(bodyNote)")
         }

@@ -5,37 +5,50 @@ import FoundationEssentials
 /// then one sample per line. Samples carry no timestamps (the collector rejects them).
 public enum MetricsText {
     public static func render(_ snapshot: MetricsSnapshot) -> String {
+        // Each check's labels are escaped once and shared by every family (issue 16: escaping
+        // them afresh per family, and sorting by descriptions built on every comparison, took a
+        // sixth of the agent's CPU with 500 checks and a 5 s textfile).
+        let inOrder = zip(snapshot.checks, snapshot.checks.dropFirst()).allSatisfy { !($1.check < $0.check) }
+        let checks = inOrder ? snapshot.checks : snapshot.checks.sorted { $0.check < $1.check }
+        let labels = checks.map { sample in
+            "check=\"\(escape(sample.check.description))\",domain=\"\(escape(sample.check.target))\",kind=\"\(escape(sample.check.kind))\""
+        }
         var out = ""
-        let checks = snapshot.checks.sorted { $0.check < $1.check }
+        out.reserveCapacity(checks.count * 3 * ((labels.first?.utf8.count ?? 0) + 60) + 4096)
         func family(_ name: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
         }
-        func labels(_ sample: MetricsSnapshot.CheckSample) -> String {
-            "{check=\"\(escape(sample.check.description))\",domain=\"\(escape(sample.check.target))\",kind=\"\(escape(sample.check.kind))\"}"
+        func sample(_ name: String, _ index: Int, _ value: String, extra: String = "") {
+            out += name
+            out += "{"
+            out += labels[index]
+            out += extra
+            out += "} "
+            out += value
+            out += "\n"
         }
 
         family("hostwatch_check_up", "1 when the check's latest run passed, 0 when it failed.")
-        for sample in checks { out += "hostwatch_check_up\(labels(sample)) \(sample.up ? 1 : 0)\n" }
+        for index in checks.indices { sample("hostwatch_check_up", index, checks[index].up ? "1" : "0") }
         family("hostwatch_check_duration_seconds", "How long the check's latest run took.")
-        for sample in checks { out += "hostwatch_check_duration_seconds\(labels(sample)) \(seconds(sample.duration))\n" }
+        for index in checks.indices { sample("hostwatch_check_duration_seconds", index, seconds(checks[index].duration)) }
         family("hostwatch_check_last_run_timestamp_seconds", "When the check's latest run started, in Unix time.")
-        for sample in checks { out += "hostwatch_check_last_run_timestamp_seconds\(labels(sample)) \(unixSeconds(sample.startedAt))\n" }
-        let withUptime = checks.compactMap { sample in snapshot.uptime[sample.check.description].map { (sample, $0) } }
+        for index in checks.indices { sample("hostwatch_check_last_run_timestamp_seconds", index, unixSeconds(checks[index].startedAt)) }
+        let withUptime = checks.indices.compactMap { index in snapshot.uptime[checks[index].check.description].map { (index, $0) } }
         if !withUptime.isEmpty {
             family("hostwatch_check_uptime_ratio", "Share of the observed time the check passed, over the last 24h, 30d or 90d (0 to 1).")
-            for (sample, figures) in withUptime {
-                let base = labels(sample).dropLast()
+            for (index, figures) in withUptime {
                 for (window, value) in [("24h", figures.last24h), ("30d", figures.last30d), ("90d", figures.last90d)] {
                     guard let value else { continue }
-                    out += "hostwatch_check_uptime_ratio\(base),window=\"\(window)\"} \(value)\n"
+                    sample("hostwatch_check_uptime_ratio", index, "\(value)", extra: ",window=\"\(window)\"")
                 }
             }
         }
-        let withCertificates = checks.filter { $0.certificateExpiry != nil }
+        let withCertificates = checks.indices.filter { checks[$0].certificateExpiry != nil }
         if !withCertificates.isEmpty {
             family("hostwatch_certificate_expiry_timestamp_seconds", "When the certificate the check's latest run saw expires, in Unix time.")
-            for sample in withCertificates {
-                out += "hostwatch_certificate_expiry_timestamp_seconds\(labels(sample)) \(unixSeconds(sample.certificateExpiry!))\n"
+            for index in withCertificates {
+                sample("hostwatch_certificate_expiry_timestamp_seconds", index, unixSeconds(checks[index].certificateExpiry!))
             }
         }
         if let open = snapshot.openIncidents {
@@ -68,6 +81,9 @@ public enum MetricsText {
 
     /// A label value with `\`, `"` and line feeds escaped, as the format requires.
     static func escape(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
+            return value
+        }
         var out = ""
         for ch in value {
             switch ch {

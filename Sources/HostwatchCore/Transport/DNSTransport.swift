@@ -3,6 +3,22 @@
 /// A transport never throws: every problem is part of the exchange value, so the check can judge it.
 public protocol DNSTransport: Sendable {
     func query(_ query: DNSQuery) async -> DNSExchange
+    /// Every query at once; the exchanges in the queries' order. A transport that can wait for
+    /// all of them with one wake-up does so (a DNS check asks 3 or more questions).
+    func query(all queries: [DNSQuery]) async -> [DNSExchange]
+}
+
+extension DNSTransport {
+    public func query(all queries: [DNSQuery]) async -> [DNSExchange] {
+        await withTaskGroup(of: (Int, DNSExchange).self) { group in
+            for (index, query) in queries.enumerated() {
+                group.addTask { (index, await self.query(query)) }
+            }
+            var exchanges = [DNSExchange?](repeating: nil, count: queries.count)
+            for await (index, exchange) in group { exchanges[index] = exchange }
+            return exchanges.map { $0! }
+        }
+    }
 }
 
 /// A nameserver to ask: an IP literal (never a name: hostwatch does not use the system

@@ -25,7 +25,41 @@ public final class DNSSocketLoop: @unchecked Sendable {
         var message: DNSMessage
         var wire: [UInt8]
         var address: SocketAddress
-        var continuation: CheckedContinuation<DNSExchange, Never>
+        var reply: Reply
+
+        /// Hands the exchange to whoever waits for it.
+        func finish(_ exchange: DNSExchange) {
+            switch reply {
+            case .one(let continuation): continuation.resume(returning: exchange)
+            case .batch(let batch, let index): batch.finish(index, exchange)
+            }
+        }
+    }
+
+    /// Who waits for a job: one task for one query, or one task for a check's whole batch.
+    enum Reply {
+        case one(CheckedContinuation<DNSExchange, Never>)
+        case batch(Batch, Int)
+    }
+
+    /// The exchanges of one batch, resumed once the last is in. (`@unchecked`: filled by the
+    /// loop thread only, after the submitter handed it over under the queue's lock.)
+    final class Batch: @unchecked Sendable {
+        var exchanges: [DNSExchange?]
+        var remaining: Int
+        let continuation: CheckedContinuation<[DNSExchange], Never>
+
+        init(count: Int, continuation: CheckedContinuation<[DNSExchange], Never>) {
+            exchanges = Array(repeating: nil, count: count)
+            remaining = count
+            self.continuation = continuation
+        }
+
+        func finish(_ index: Int, _ exchange: DNSExchange) {
+            exchanges[index] = exchange
+            remaining -= 1
+            if remaining == 0 { continuation.resume(returning: exchanges.map { $0! }) }
+        }
     }
 
     private struct State: ~Copyable {
@@ -61,32 +95,76 @@ public final class DNSSocketLoop: @unchecked Sendable {
 
     /// Sends `query` and waits for the matching reply, an error, or the timeout.
     public func exchange(_ query: DNSQuery) async -> DNSExchange {
+        let prepared: (query: DNSQuery, message: DNSMessage, wire: [UInt8], address: SocketAddress)
+        switch Self.prepare(query) {
+        case .failure(let unsendable): return unsendable.exchange
+        case .success(let ready): prepared = ready
+        }
+        return await withCheckedContinuation { continuation in
+            let job = Job(query: query, message: prepared.message, wire: prepared.wire, address: prepared.address,
+                          reply: .one(continuation))
+            if !submit([job]) { job.finish(Self.stopping(job)) }
+        }
+    }
+
+    /// Sends every query at once and waits, with one wake-up, until each has its reply, error
+    /// or timeout; the exchanges come back in the queries' order.
+    public func exchange(all queries: [DNSQuery]) async -> [DNSExchange] {
+        guard !queries.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            let batch = Batch(count: queries.count, continuation: continuation)
+            var jobs: [Job] = []
+            for (index, query) in queries.enumerated() {
+                switch Self.prepare(query) {
+                case .failure(let unsendable): batch.finish(index, unsendable.exchange)
+                case .success(let ready):
+                    jobs.append(Job(query: query, message: ready.message, wire: ready.wire, address: ready.address,
+                                    reply: .batch(batch, index)))
+                }
+            }
+            if !jobs.isEmpty, !submit(jobs) {
+                for job in jobs { job.finish(Self.stopping(job)) }
+            }
+        }
+    }
+
+    /// The query encoded for the wire, or the exchange that says why it cannot be sent.
+    private static func prepare(_ query: DNSQuery) -> Result<(query: DNSQuery, message: DNSMessage, wire: [UInt8], address: SocketAddress), Unsendable> {
         guard let address = SocketAddress(query.server) else {
-            return DNSExchange(query: query, error: DNSQueryError(
-                kind: .badQuery, detail: "\(query.server.address) port \(query.server.port) is not an IP address and port"))
+            return .failure(Unsendable(DNSExchange(query: query, error: DNSQueryError(
+                kind: .badQuery, detail: "\(query.server.address) port \(query.server.port) is not an IP address and port"))))
         }
         let id = UInt16.random(in: 0...UInt16.max)
         let message = DNSMessage.query(id: id, name: query.name, type: query.type, recursionDesired: query.recursionDesired,
                                        udpPayloadSize: query.udpPayloadSize)
-        let wire: [UInt8]
-        do { wire = try message.encoded() } catch {
-            return DNSExchange(query: query, id: id, error: DNSQueryError(kind: .badQuery, detail: "cannot encode the query: \(error)"))
+        do {
+            return .success((query, message, try message.encoded(), address))
+        } catch {
+            return .failure(Unsendable(DNSExchange(query: query, id: id, error: DNSQueryError(kind: .badQuery, detail: "cannot encode the query: \(error)"))))
         }
-        return await withCheckedContinuation { continuation in
-            let job = Job(query: query, message: message, wire: wire, address: address, continuation: continuation)
-            let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
-                guard !state.stopping else { return (false, false) }
-                state.queued.append(job)
-                let wake = state.sleeping
-                state.sleeping = false
-                return (true, wake)
-            }
-            if !accepted {
-                continuation.resume(returning: DNSExchange(query: query, id: id, error: DNSQueryError(kind: .other, detail: "hostwatch is stopping")))
-            } else if wake {
-                self.wake()
-            }
+    }
+
+    /// A query that never left: its exchange, as an error value.
+    private struct Unsendable: Error {
+        let exchange: DNSExchange
+        init(_ exchange: DNSExchange) { self.exchange = exchange }
+    }
+
+    private static func stopping(_ job: Job) -> DNSExchange {
+        DNSExchange(query: job.query, id: job.message.id, error: DNSQueryError(kind: .other, detail: "hostwatch is stopping"))
+    }
+
+    /// Queues the jobs and wakes the loop when it sleeps; false when the loop is stopping.
+    private func submit(_ jobs: [Job]) -> Bool {
+        let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
+            guard !state.stopping else { return (false, false) }
+            state.queued.append(contentsOf: jobs)
+            let wake = state.sleeping
+            state.sleeping = false
+            return (true, wake)
         }
+        if wake { self.wake() }
+        return accepted
     }
 
     /// Stops the loop: queries in flight or queued end with an error at once.
@@ -228,8 +306,7 @@ private final class DNSLoopThread: @unchecked Sendable {
         }
         active.removeAll()
         for job in owner.drain() {
-            job.continuation.resume(returning: DNSExchange(query: job.query, id: job.message.id,
-                                                           error: DNSQueryError(kind: .other, detail: "hostwatch is stopping")))
+            job.finish(DNSExchange(query: job.query, id: job.message.id, error: DNSQueryError(kind: .other, detail: "hostwatch is stopping")))
         }
     }
 
@@ -455,7 +532,7 @@ private final class DNSLoopThread: @unchecked Sendable {
         if entry.ignored > 5 { notes.append("ignored \(entry.ignored - 5) more replies that did not match") }
         let exchange = DNSExchange(query: entry.job.query, id: entry.job.message.id, reply: reply, error: error, usedTCP: tcp,
                                    replyBytes: bytes, duration: entry.started.duration(to: clock.now), notes: notes)
-        entry.job.continuation.resume(returning: exchange)
+        entry.job.finish(exchange)
     }
 
     func compact() {

@@ -12,4 +12,8 @@ public struct SocketDNSTransport: DNSTransport {
     public func query(_ query: DNSQuery) async -> DNSExchange {
         await loop.exchange(query)
     }
+
+    public func query(all queries: [DNSQuery]) async -> [DNSExchange] {
+        await loop.exchange(all: queries)
+    }
 }
