@@ -96,22 +96,30 @@ public struct DNSName: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// `example.org.`, with `.`, `\`, spaces and non-printable bytes escaped (`\.`, `\\`, `\032`).
     public var description: String {
         guard wire.count > 1 else { return "." }
-        var out = ""
-        for label in labels {
-            for byte in label {
+        // Straight from the wire into one byte buffer: every check's transcript names its
+        // domain several times, and appending scalar by scalar to a String cost a tenth of a
+        // DNS check (issue 16).
+        var out: [UInt8] = []
+        out.reserveCapacity(wire.count + 8)
+        var i = 0
+        while i < wire.count, wire[i] != 0 {
+            let end = min(wire.count, i + 1 + Int(wire[i]))
+            for byte in wire[(i + 1)..<end] {
                 switch byte {
                 case 46, 92, 34, 40, 41, 59, 64, 36:
-                    out.append("\\")
-                    out.unicodeScalars.append(Unicode.Scalar(byte))
+                    out.append(92)
+                    out.append(byte)
                 case 33...126:
-                    out.unicodeScalars.append(Unicode.Scalar(byte))
+                    out.append(byte)
                 default:
-                    out += "\\" + Self.threeDigits(byte)
+                    out.append(92)
+                    out.append(contentsOf: Self.threeDigits(byte).utf8)
                 }
             }
-            out += "."
+            out.append(46)
+            i = end
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The name in lower case, for keys and comparison-free display.

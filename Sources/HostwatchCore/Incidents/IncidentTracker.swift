@@ -106,6 +106,9 @@ public struct IncidentTracker: Sendable {
         /// Joins and recoveries not yet written to the ticket: gathered into one step per tick,
         /// so ten thousand sites failing on one endpoint make one update, not ten thousand.
         var pending: [String] = []
+        /// When this ticket last got a step of gathered joins and recoveries: the next waits
+        /// `pendingEvery`, so a storm rewrites its ticket every few seconds, not every second.
+        var lastPendingStep: Date?
         /// Incidents absorbed into this one (server-down, mass outage).
         var children: [String] = []
         /// The incident that absorbed this one.
@@ -382,16 +385,29 @@ public struct IncidentTracker: Sendable {
     mutating func flushPending(at now: Date) -> [IncidentAction] {
         var notes: [String: [String]] = [:]
         var order: [String] = []
+        var held: Set<String> = []
         for key in state.incidents.keys.sorted() {
             guard let pending = state.incidents[key]?.pending, !pending.isEmpty else { continue }
-            state.incidents[key]?.pending = []
             var top = key
             while let parent = state.incidents[top]?.parent { top = parent }
+            // A ticket that got such a step less than `pendingEvery` ago waits: the first join
+            // shows at once, the rest of a storm in one step every few seconds (issue 16: a
+            // ticket listing 2,000 members was rewritten every second while they joined).
+            if held.contains(top) { continue }
+            if notes[top] == nil, let last = state.incidents[top]?.lastPendingStep, now.timeIntervalSince(last) < Self.pendingEvery {
+                held.insert(top)
+                continue
+            }
+            state.incidents[key]?.pending = []
             if notes[top] == nil { order.append(top) }
             notes[top, default: []] += pending
         }
+        for top in order { state.incidents[top]?.lastPendingStep = now }
         return order.flatMap { note($0, Ticket.Step(at: now, text: Self.summarize(notes[$0] ?? [])), contentChanged: true) }
     }
+
+    /// The least time between two steps of gathered joins and recoveries on one ticket.
+    static let pendingEvery: TimeInterval = 10
 
     /// Up to five notes in full, else the first three and a count.
     static func summarize(_ notes: [String]) -> String {

@@ -239,10 +239,41 @@ import Testing
         actions += feed(&t, [(a, Self.error500, 5)]).flatMap { $0 }
         actions += t.tick(at: Self.t0.addingTimeInterval(5.5))
         #expect(Self.opens(actions).map(\.key).contains("check:a.test/web"))
+        // The endpoint ticket got its joins' step less than `pendingEvery` ago: the move waits.
+        #expect(!Self.updates(actions).contains { $0.step.text.contains("now fails differently") })
+        actions += t.tick(at: Self.t0.addingTimeInterval(5.5 + IncidentTracker.pendingEvery))
         #expect(Self.updates(actions).contains { $0.step.text.contains("now fails differently") })
     }
 
     // MARK: Storms
+
+    /// Sites joining an open incident one a second get one step at once, then one every
+    /// `pendingEvery`: a ticket listing thousands of members is not rewritten every second, and
+    /// no join is lost.
+    @Test func joinsPouringInMakeAStepEveryFewSecondsNotEverySecond() throws {
+        let domains = (0..<32).map { "s\($0).test" }
+        var t = tracker(domains)
+        var actions = rounds(&t, domains.prefix(2).map { Self.web($0) }, Self.refused, count: 3, start: 0)
+        let key = try #require(Self.opens(actions).first?.key)
+        actions = []
+        // From second 3 on, one more site fails three times in a row each second.
+        for (n, domain) in domains.dropFirst(2).enumerated() {
+            let at = 3 + Double(n)
+            for _ in 0..<3 { actions += feed(&t, [(Self.web(domain), Self.refused, at)]).flatMap { $0 } }
+            actions += t.tick(at: Self.t0.addingTimeInterval(at + 0.5))
+        }
+        actions += t.tick(at: Self.t0.addingTimeInterval(3 + 30 + IncidentTracker.pendingEvery))
+        let steps = Self.updates(actions).filter { $0.key == key && $0.step.text.contains("joined") }
+        #expect((3...5).contains(steps.count), "\(steps.count) steps")
+        let mentioned = steps.map { step in
+            step.step.text.split(separator: ";").reduce(0) { count, part in
+                if let more = part.split(separator: " ").dropFirst(2).first, part.contains("and") { return count + (Int(more) ?? 0) }
+                return count + 1
+            }
+        }.reduce(0, +)
+        #expect(mentioned == 30)
+    }
+
 
     @Test func moreThanTheStormCapBecomesOneMassOutageTicket() throws {
         var settings = IncidentSettings()
