@@ -18,7 +18,12 @@ public struct Logger: Sendable {
         self.level = level
     }
 
-    public func debug(_ event: String, _ metadata: KeyValuePairs<String, String> = [:]) { log(.debug, event, metadata) }
+    /// The metadata is built only when debug lines are written: a check that passes logs one,
+    /// and building its fields on every check cost more than the line is worth (issue 16).
+    public func debug(_ event: String, _ metadata: @autoclosure () -> KeyValuePairs<String, String> = [:]) {
+        guard level <= .debug else { return }
+        log(.debug, event, metadata())
+    }
     public func info(_ event: String, _ metadata: KeyValuePairs<String, String> = [:]) { log(.info, event, metadata) }
     public func warning(_ event: String, _ metadata: KeyValuePairs<String, String> = [:]) { log(.warning, event, metadata) }
     public func error(_ event: String, _ metadata: KeyValuePairs<String, String> = [:]) { log(.error, event, metadata) }
