@@ -127,9 +127,15 @@ public actor OutboxDelivery {
         }
         var jobs: [Job] = []
         var due: Date?
+        // By ticket, in the entries' order (by ticket number, then revision).
         var byTicket: [String: [OutboxFolder.Entry]] = [:]
-        for entry in entries { byTicket[entry.ticketID, default: []].append(entry) }
-        for (ticketID, events) in byTicket.sorted(by: { FileTicketStore.number($0.key) < FileTicketStore.number($1.key) }) {
+        var tickets: [String] = []
+        for entry in entries {
+            if byTicket[entry.ticketID] == nil { tickets.append(entry.ticketID) }
+            byTicket[entry.ticketID, default: []].append(entry)
+        }
+        for ticketID in tickets {
+            let events = byTicket[ticketID] ?? []
             // Events past the ticket's revision are changes still being written, or orphans of a
             // crash (removed at the next start): not yet, maybe never, news.
             let real = events.filter { isConfirmed($0) }

@@ -43,13 +43,21 @@ public struct OutboxFolder: Sendable {
 
     /// An event file found in the folder, without its (possibly large) ticket.
     public struct Entry: Sendable, Hashable, Comparable {
-        public var ticketID: String
-        public var revision: Int
+        public let ticketID: String
+        public let revision: Int
+        /// The ticket's number, read once: sorting a long outbox parsed both ids on every
+        /// comparison, most of the agent's CPU while a sink was down with many events waiting.
+        private let number: Int
         public var name: String { "\(ticketID).\(revision)" }
 
+        public init(ticketID: String, revision: Int) {
+            self.ticketID = ticketID
+            self.revision = revision
+            number = FileTicketStore.number(ticketID)
+        }
+
         public static func < (a: Entry, b: Entry) -> Bool {
-            let (x, y) = (FileTicketStore.number(a.ticketID), FileTicketStore.number(b.ticketID))
-            return x != y ? x < y : a.revision < b.revision
+            a.number != b.number ? a.number < b.number : a.revision < b.revision
         }
     }
 
