@@ -61,6 +61,18 @@ import Testing
         expectSafeEvidence(observation)
     }
 
+    /// Without text to look for, a check reads only the part of the body its ticket would keep:
+    /// a site that answers 200 and streams forever is up, and costs a kilobyte, not a megabyte.
+    @Test func anEndlessBodyWithNothingToFindIsReadNoFurtherThanTheTicketKeeps() async throws {
+        let server = try FakeServer.endlessHTTP(head: "HTTP/1.1 200 OK\r\n\r\n", repeating: [UInt8](repeating: UInt8(ascii: "x"), count: 65_536))
+        defer { server.stop() }
+        let check = webCheck(server.port)
+        let (observation, elapsed) = await timed { await check.run(now: Date()) }
+        #expect(observation.failure == nil, "\(observation.summary)")
+        #expect(elapsed < timeout)
+        #expect(observation.transcript.text.contains("truncated at \(check.keepBodyBytes) bytes read"), "\(observation.transcript.text.suffix(300))")
+    }
+
     @Test func endlessHeadersFailClearly() async throws {
         let server = try FakeServer.endlessHTTP(head: "HTTP/1.1 200 OK\r\n", repeating: Array("X-Filler: \(String(repeating: "a", count: 1000))\r\n".utf8))
         defer { server.stop() }

@@ -63,11 +63,19 @@ public struct HTTPCheck: Check {
 
     /// `ADDRESS:PORT/http` or `/https`, from the URL's scheme and port.
     public var endpoint: String? { endpointText }
+    /// How much of the body is read when text is looked for in it.
+    public static let textSearchBytes = 1 << 20
     private let endpointText: String
 
     public func run(now: Date) async -> Observation {
+        // The body is read as far as the check needs it: up to 1 MiB when text must be found in
+        // it (or must not be), else only the part the ticket keeps. A check of the status alone
+        // does not pull a 2 MB page through every minute, nor hold a megabyte for each hostile
+        // server that streams forever.
+        let needsText = configuration.contains != nil || !configuration.forbids.isEmpty
         let request = HTTPRequest(url: configuration.url, connectAddress: address, timeout: timing.timeout,
-                                  caFile: caFile, keepBodyBytes: keepBodyBytes)
+                                  caFile: caFile, keepBodyBytes: keepBodyBytes,
+                                  readBodyBytes: needsText ? Self.textSearchBytes : keepBodyBytes)
         let response = await transport.perform(request)
         return Self.judge(response, check: id, configuration: configuration, endpoint: endpointText, now: now)
     }

@@ -224,13 +224,18 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let room = readBodyBytes - body.count
+        let room = max(0, readBodyBytes - body.count)
+        let take = min(bytes.count, room)
+        // Grown by doubling, but never past the cap: appending 64 KiB to 960 KiB would otherwise
+        // reserve 2 MiB for a body cut at 1 MiB (a thousand hostile servers, twice the memory).
+        if body.count + take > body.capacity {
+            body.reserveCapacity(min(readBodyBytes, max(body.capacity * 2, body.count + take)))
+        }
+        body.append(contentsOf: bytes.prefix(take))
         if bytes.count > room {
-            body.append(contentsOf: bytes.prefix(max(0, room)))
             bodyTruncated = true
             return false
         }
-        body.append(contentsOf: bytes)
         return true
     }
 }
