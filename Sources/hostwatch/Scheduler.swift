@@ -15,6 +15,8 @@ actor Scheduler {
     private let stateFile: JSONStateFile<IncidentTracker.State>
     private let writer: StateWriter
     private let logger: Logger
+    /// Failed and working writes of the state folder: logged once per change, and told to systemd.
+    private let health: StateFolderHealth
     private var maintenance: [Silence]
     /// The latest ticket id per incident key (open or resolved), for updates and reopening.
     private var ticketIDs: [String: String] = [:]
@@ -81,14 +83,15 @@ actor Scheduler {
     private var checksByName: [String: CheckID] = [:]
     private let transcriptsPerTicket = 20
 
-    init(config: AgentConfig, store: FileTicketStore, logger: Logger) {
+    init(config: AgentConfig, store: FileTicketStore, logger: Logger, health: StateFolderHealth) {
         tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
                                   settings: config.incidents)
         self.store = store
         silenceStore = FileSilenceStore(folder: config.stateDir)
         stateFile = JSONStateFile(path: config.stateDir + "/tracker.json", compact: true)
         writer = StateWriter(stateFile: stateFile, statusFile: JSONStateFile(path: config.stateDir + "/status.json", compact: true),
-                             logger: logger)
+                             logger: logger, health: health)
+        self.health = health
         maintenance = config.maintenance
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         archiveAfter = config.archiveAfter
@@ -418,8 +421,11 @@ actor Scheduler {
                 try perform(action)
                 backlog.removeFirst()
                 ticketChanged()
+                health.wrote("tickets")
             } catch {
-                logger.error("store.failed", ["error": error.description, "pending_actions": "\(backlog.count)"])
+                // Retried every second: the log says it when the failure is news.
+                let level: Logger.Level = health.failed("tickets", error: error.description) ? .error : .debug
+                logger.log(level, "store.failed", ["error": error.description, "pending_actions": "\(backlog.count)"])
                 return
             }
         }

@@ -37,6 +37,8 @@ public actor OutboxDelivery {
     private let store: FileTicketStore
     private let server: Ticket.Server
     private let logger: Logger
+    /// Where a failed save of an event's progress is reported (logged once, told to systemd).
+    private let health: StateFolderHealth?
     private var destinations: [Destination]
     private var policy: RetryPolicy
     public let maxInFlight: Int
@@ -56,8 +58,9 @@ public actor OutboxDelivery {
     private var scanRequested = true
 
     public init(store: FileTicketStore, server: Ticket.Server, destinations: [Destination], policy: RetryPolicy,
-                logger: Logger, maxInFlight: Int = 32) {
+                logger: Logger, maxInFlight: Int = 32, health: StateFolderHealth? = nil) {
         self.store = store
+        self.health = health
         self.server = server
         self.destinations = destinations
         self.policy = policy
@@ -261,9 +264,15 @@ public actor OutboxDelivery {
             store.outbox.remove(job.entry)
             progress[job.entry] = nil
             if let i = entries.firstIndex(of: job.entry) { entries.remove(at: i) }
+            health?.wrote("outbox")
         } else {
-            do { try store.outbox.save(document, for: job.entry) } catch {
-                logger.error("outbox.save_failed", ["event": eventID, "error": error.description])
+            do {
+                try store.outbox.save(document, for: job.entry)
+                health?.wrote("outbox")
+            } catch {
+                // Saved again at the event's next attempt; the log says it when it is news.
+                let news = health?.failed("outbox", error: error.description) ?? true
+                logger.log(news ? .error : .debug, "outbox.save_failed", ["event": eventID, "error": error.description])
             }
         }
         if case .delivered = outcome { resolveWarning(for: name, at: now) }
