@@ -14,7 +14,10 @@ struct SinkFactory {
             case .rt(let c): RTTicketSink(c, loop: loop)
             case .webhook(let c): WebhookTicketSink(c, loop: loop)
             }
-            return OutboxDelivery.Destination(name: spec.name, sink: sink)
+            // RT's REST API is slow work for a few server processes (Perl, a database write and
+            // a read-back per request): four at a time.
+            let bound: Int? = if case .rt = spec { 4 } else { nil }
+            return OutboxDelivery.Destination(name: spec.name, sink: sink, maxInFlight: bound)
         }
     }
 }

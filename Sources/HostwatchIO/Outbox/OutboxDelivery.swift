@@ -18,9 +18,14 @@ public actor OutboxDelivery {
     public struct Destination: Sendable {
         public var name: String
         public var sink: any TicketSink
-        public init(name: String, sink: any TicketSink) {
+        /// At most this many deliveries to this sink at once (nil: only the outbox's own bound).
+        /// A helpdesk with two workers that gets thirty requests at once answers none within
+        /// its timeout, and every retry adds to the queue (issue 15's kill test with RT).
+        public var maxInFlight: Int?
+        public init(name: String, sink: any TicketSink, maxInFlight: Int? = nil) {
             self.name = name
             self.sink = sink
+            self.maxInFlight = maxInFlight
         }
     }
 
@@ -145,6 +150,7 @@ public actor OutboxDelivery {
             for destination in destinations {
                 let lane = Lane(ticketID: ticketID, sink: destination.name)
                 guard !busy.contains(lane), busy.count < maxInFlight else { continue }
+                if let bound = destination.maxInFlight, busy.count(where: { $0.sink == destination.name }) >= bound { continue }
                 guard let next = real.first(where: { !(loadProgress($0).sinks[destination.name]?.isDone ?? false) }) else { continue }
                 if let at = loadProgress(next).sinks[destination.name]?.nextAttemptAt, at > now {
                     due = min(due ?? at, at)
