@@ -123,6 +123,61 @@ struct FullStateDiskTests {
         #expect(ticket.steps.filter { $0.text.contains("recovered") }.count == 1, "\(ticket.steps.map(\.text))")
     }
 
+    /// Evidence is collected in the background after the ticket is filed; when the disk fills
+    /// in between, it waits in memory and is attached once space returns (it was dropped before).
+    @Test func evidenceCollectedWhileTheDiskIsFullIsAttachedOnceSpaceReturns() async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-fulldisk-evidence")
+        defer { try? dir.remove() }
+        let disk = try Tmpfs(at: dir.appending("state"), sizeMiB: 4, inodes: 2_000)
+        defer { disk.unmount() }
+        let site = try NginxServer(directory: dir.path, address: freeLoopbackAddress(ports: [80]), sites: [.init(domain: "a.test")])
+        try site.start()
+        defer { site.shutdown() }
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        // The web evidence takes 3 s to collect: time enough to fill the disk after the ticket is filed.
+        try """
+        {
+          server: { name: "fulldisk", address: "\(site.address)" },
+          state_dir: "state",
+          checks: "checks",
+          defaults: { interval: "1s", retry_interval: "300ms", timeout: "2s", failures: 2, recoveries: 1 },
+          evidence: { command_timeout: "10s", web: { commands: [["/bin/sh", "-c", "sleep 3; echo slow evidence of a.test"]] } },
+        }
+        """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
+        try """
+        { domain: "a.test", account: "A Ltd (#7)", web: { url: "http://a.test/" } }
+        """.write(toFile: dir.appending("checks/a.test.json5"), atomically: true, encoding: .utf8)
+        let config = dir.appending("hostwatch.json5")
+        let binary = try HostwatchBinary()
+        let agentLog = dir.appending("agent.log")
+        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: agentLog)
+        defer { agent.terminate() }
+        let log = { String(decoding: FileManager.default.contents(atPath: agentLog) ?? Data(), as: UTF8.self) }
+        #expect(try await waitUntil(timeout: .seconds(20)) { log().contains("event=agent.started") }, "\(log())")
+
+        try site.stop()
+        #expect(try await waitUntil(timeout: .seconds(20)) { log().contains("event=ticket.opened") }, "\(log())")
+        _ = try ChildProcess.run("/bin/sh", ["-c", "n=0; while head -c 65536 /dev/zero > filler-$n 2>/dev/null; do n=$((n+1)); done"],
+                                 workingDirectory: disk.path, timeout: .seconds(30))
+        // The evidence is ready, the disk is not: kept, not attached.
+        #expect(try await waitUntil(timeout: .seconds(20)) { log().contains("event=evidence.not_stored") }, "\(log())")
+        let filed = try #require(try binary.tickets(config: config).first)
+        #expect(!filed.steps.contains { $0.text.hasPrefix("evidence collected") }, "\(filed.steps.map(\.text))")
+
+        for name in try FileManager.default.contentsOfDirectory(atPath: disk.path) where name.hasPrefix("filler-") {
+            try FileManager.default.removeItem(atPath: disk.path + "/" + name)
+        }
+        var ticket: Ticket?
+        #expect(try await waitUntil(timeout: .seconds(20)) {
+            ticket = try binary.tickets(config: config).first
+            return ticket?.steps.contains { $0.text.hasPrefix("evidence collected") } == true
+        }, "\(log())")
+        #expect(ticket?.attachments.contains { $0.content.contains("slow evidence of a.test") } == true, "\(ticket?.attachments.map(\.name) ?? [])")
+        #expect(ticket?.steps.filter { $0.text.hasPrefix("evidence collected") }.count == 1)
+        #expect(log().contains("event=evidence.attached") && log().contains("late=yes"), "\(log())")
+        #expect(agent.terminate() == 0)
+    }
+
     /// Reads notifications (off the cooperative pool) until one matches or `timeout` passes;
     /// every one read is appended to `seen`.
     static func notification(from listener: NotifySocketListener, timeout: Duration, seen: inout [String],
