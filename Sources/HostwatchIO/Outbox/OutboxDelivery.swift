@@ -22,10 +22,16 @@ public actor OutboxDelivery {
         /// A helpdesk with two workers that gets thirty requests at once answers none within
         /// its timeout, and every retry adds to the queue (issue 15's kill test with RT).
         public var maxInFlight: Int?
-        public init(name: String, sink: any TicketSink, maxInFlight: Int? = nil) {
+        /// Events already waiting when the agent starts are sent to this sink only this long
+        /// after the start (nil: at once). For a sink without idempotency keys: a killed agent's
+        /// last request may still sit in the helpdesk's queue, and a retry that looks for what it
+        /// made (an RT comment) before that request is processed would make it twice.
+        public var restartPause: Duration?
+        public init(name: String, sink: any TicketSink, maxInFlight: Int? = nil, restartPause: Duration? = nil) {
             self.name = name
             self.sink = sink
             self.maxInFlight = maxInFlight
+            self.restartPause = restartPause
         }
     }
 
@@ -61,6 +67,9 @@ public actor OutboxDelivery {
     private var entries: [OutboxFolder.Entry] = []
     private var lastScan: ContinuousClock.Instant?
     private var scanRequested = true
+    /// When `run` started, and the events that were waiting then (see `restartPause`).
+    private var startedAt: Date?
+    private var waitingAtStart: Set<OutboxFolder.Entry>?
 
     public init(store: FileTicketStore, server: Ticket.Server, destinations: [Destination], policy: RetryPolicy,
                 logger: Logger, maxInFlight: Int = 32, health: StateFolderHealth? = nil) {
@@ -130,6 +139,10 @@ public actor OutboxDelivery {
             }
             scanRequested = false
             lastScan = ContinuousClock.now
+            if waitingAtStart == nil {
+                waitingAtStart = Set(entries)
+                startedAt = now
+            }
             let present = Set(entries)
             progress = progress.filter { present.contains($0.key) }
         }
@@ -155,6 +168,13 @@ public actor OutboxDelivery {
                 if let at = loadProgress(next).sinks[destination.name]?.nextAttemptAt, at > now {
                     due = min(due ?? at, at)
                     continue
+                }
+                if let pause = destination.restartPause, let startedAt, waitingAtStart?.contains(next) == true {
+                    let at = startedAt.addingTimeInterval(pause.timeInterval)
+                    if at > now {
+                        due = min(due ?? at, at)
+                        continue
+                    }
                 }
                 busy.insert(lane)
                 jobs.append(Job(entry: next, destination: destination))
