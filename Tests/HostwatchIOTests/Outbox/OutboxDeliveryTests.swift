@@ -116,9 +116,11 @@ import Testing
         }
         #expect(done)
         #expect(paused.delivered == 3 && free.delivered == 3)
-        let pausedAfter = try #require(paused.firstAt) - start, freeAfter = try #require(free.firstAt) - start
-        #expect(pausedAfter >= .milliseconds(700), "\(pausedAfter)")
-        #expect(freeAfter < .milliseconds(500), "\(freeAfter)")
+        // The paused sink waited its pause; the other went at the first pass, well before it
+        // (no wall-clock bound on that: a loaded parallel run delays the first pass itself).
+        let pausedAt = try #require(paused.firstAt), freeAt = try #require(free.firstAt)
+        #expect(pausedAt - start >= .milliseconds(700), "\(pausedAt - start)")
+        #expect(freeAt < pausedAt)
     }
 
     @Test func aFailingSinkIsRetriedWithoutHoldingUpTheOthersAndKeepsItsOrder() async throws {
