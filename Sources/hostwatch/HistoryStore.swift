@@ -16,12 +16,14 @@ final class HistoryStore: Sendable {
     private let uptimeFile: UptimeFile
     private let diskFile: DiskGrowthFile
     private let logger: Logger
+    private let health: StateFolderHealth?
     private let queue = DispatchQueue(label: "hostwatch.history")
 
-    init(stateDir: String, logger: Logger) {
+    init(stateDir: String, logger: Logger, health: StateFolderHealth? = nil) {
         uptimeFile = UptimeFile(stateDir: stateDir)
         diskFile = DiskGrowthFile(stateDir: stateDir)
         self.logger = logger
+        self.health = health
         var history = UptimeHistory()
         do { history = try uptimeFile.load() } catch {
             logger.error("uptime.unreadable", ["path": uptimeFile.path, "error": error.description])
@@ -35,11 +37,11 @@ final class HistoryStore: Sendable {
         saveEveryMinute()
     }
 
-    private func saveEveryMinute() {
-        queue.asyncAfter(deadline: .now() + 60) { [weak self] in
+    /// Every minute; every 5 seconds while a save fails (the state folder degraded until it works).
+    private func saveEveryMinute(after seconds: Double = 60) {
+        queue.asyncAfter(deadline: .now() + seconds) { [weak self] in
             guard let self else { return }
-            saveNow()
-            saveEveryMinute()
+            saveEveryMinute(after: saveNow() ? 60 : 5)
         }
     }
 
@@ -87,16 +89,30 @@ final class HistoryStore: Sendable {
         }
     }
 
-    private func saveNow() {
+    /// Writes both files; false when one failed.
+    @discardableResult
+    private func saveNow() -> Bool {
         var history = current
         history.forgetStale(at: Date())
-        do { try uptimeFile.save(history) } catch {
-            logger.error("uptime.save_failed", ["path": uptimeFile.path, "error": error.description])
+        var saved = true
+        do {
+            try uptimeFile.save(history)
+            health?.wrote(uptimeFile.path)
+        } catch {
+            let news = health?.failed(uptimeFile.path, error: error.description) ?? true
+            logger.log(news ? .error : .debug, "uptime.save_failed", ["path": uptimeFile.path, "error": error.description])
+            saved = false
         }
         let samples = disks.withLock { $0.mapValues(\.samples) }
-        guard !samples.isEmpty else { return }
-        do { try diskFile.save(samples) } catch {
-            logger.error("disk_growth.save_failed", ["path": diskFile.path, "error": error.description])
+        guard !samples.isEmpty else { return saved }
+        do {
+            try diskFile.save(samples)
+            health?.wrote(diskFile.path)
+        } catch {
+            let news = health?.failed(diskFile.path, error: error.description) ?? true
+            logger.log(news ? .error : .debug, "disk_growth.save_failed", ["path": diskFile.path, "error": error.description])
+            saved = false
         }
+        return saved
     }
 }

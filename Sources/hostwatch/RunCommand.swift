@@ -31,10 +31,15 @@ enum RunCommand {
         let handling = SignalHandling([SIGTERM, SIGINT, SIGHUP]) { continuation.yield($0) }
         defer { handling.cancel() }
 
+        // A state folder that cannot be written (full, read-only) is logged once and shown in
+        // `systemctl status` until every write works again.
+        let health = StateFolderHealth(folder: config.agent.stateDir, logger: logger) { [notifier] line in
+            notify(notifier, logger) { try $0.status(line) }
+        }
         var loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
         var dnsLoop = DNSSocketLoop(maxInFlight: config.agent.limits.inFlight)
         // Uptime and disk growth, kept across restarts; the status page, when configured.
-        let history = HistoryStore(stateDir: config.agent.stateDir, logger: logger)
+        let history = HistoryStore(stateDir: config.agent.stateDir, logger: logger, health: health)
         var checks = factory(config, loop, dnsLoop, history).build(config.domains, disks: true)
         history.configure(checks)
         var pages: StatusPagePublisher?
@@ -42,7 +47,7 @@ enum RunCommand {
             pages = StatusPagePublisher(settings: settings, history: history, store: store, logger: logger)
             pages?.configure(settings, checks: checks)
         }
-        let scheduler = Scheduler(config: config.agent, store: store, logger: logger)
+        let scheduler = Scheduler(config: config.agent, store: store, logger: logger, health: health)
         await scheduler.observe(results: { history.record($0) }, status: { [pages] in pages?.update($0) })
         do {
             try await scheduler.prepare(checks, at: Date())
@@ -54,15 +59,15 @@ enum RunCommand {
         let deliveryLoop = CurlMultiLoop(maxInFlight: 64)
         let delivery = OutboxDelivery(store: store, server: Ticket.Server(name: config.agent.server.name, address: config.agent.server.address),
                                       destinations: SinkFactory(loop: deliveryLoop).build(config.agent.delivery.sinks),
-                                      policy: config.agent.delivery.retry, logger: logger)
+                                      policy: config.agent.delivery.retry, logger: logger, health: health)
         await scheduler.onTicketChange { delivery.nudge() }
         let delivering = Task { await delivery.run() }
         logger.info("agent.started", ["config": config.path, "domains": "\(config.domains.count)", "checks": "\(checks.count)",
                                       "state_dir": config.agent.stateDir])
         var current = config
         var work = Task { [checks] in await scheduler.run(checks) }
-        var status = "watching \(checks.count) checks of \(config.domains.count) domains"
-        notify(notifier, logger) { [status] in try $0.ready(status: status) }
+        health.setNormal("watching \(checks.count) checks of \(config.domains.count) domains")
+        notify(notifier, logger) { try $0.ready(status: health.status) }
         // The heartbeat has a loop of its own: a reload replaces the checks' loop.
         let selfWatchLoop = CurlMultiLoop(maxInFlight: 4)
         var selfWatch = Task { [current] in
@@ -85,7 +90,7 @@ enum RunCommand {
                 break
             }
             notify(notifier, logger) { try $0.reloading() }
-            defer { notify(notifier, logger) { [status] in try $0.ready(status: status) } }
+            defer { notify(notifier, logger) { try $0.ready(status: health.status) } }
             let reloaded: LoadedConfig
             do {
                 reloaded = try ConfigFile.load(path: current.path)
@@ -125,7 +130,7 @@ enum RunCommand {
             }
             rediscovery?.cancel()
             rediscovery = startDiscovery(current, logger: logger) { continuation.yield(SIGHUP) }
-            status = "watching \(checks.count) checks of \(reloaded.domains.count) domains"
+            health.setNormal("watching \(checks.count) checks of \(reloaded.domains.count) domains")
             logger.info("agent.reloaded", ["domains": "\(reloaded.domains.count)", "checks": "\(checks.count)"])
         }
         await work.value

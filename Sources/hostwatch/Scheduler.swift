@@ -15,12 +15,18 @@ actor Scheduler {
     private let stateFile: JSONStateFile<IncidentTracker.State>
     private let writer: StateWriter
     private let logger: Logger
+    /// Failed and working writes of the state folder: logged once per change, and told to systemd.
+    private let health: StateFolderHealth
     private var maintenance: [Silence]
     /// The latest ticket id per incident key (open or resolved), for updates and reopening.
     private var ticketIDs: [String: String] = [:]
     /// Actions the store has not taken yet (it failed: a full disk, a permission): retried in
     /// order, so a store outage delays a ticket but never loses one.
     private var backlog: [IncidentAction] = []
+    /// Evidence collected for a ticket the store could not take then (a full disk): attached
+    /// at the next tick that can write, oldest first; at most `unattachedLimit` kept.
+    private var unattached: [(id: String, pieces: [Ticket.Attachment], at: Date)] = []
+    private let unattachedLimit = 50
     private var lastResults: [CheckID: (summary: String, at: Date)] = [:]
     /// What each check showed at its last result: ok, or its failure message.
     private var lastShown: [CheckID: String] = [:]
@@ -83,14 +89,15 @@ actor Scheduler {
     private var checksByName: [String: CheckID] = [:]
     private let transcriptsPerTicket = 20
 
-    init(config: AgentConfig, store: FileTicketStore, logger: Logger) {
+    init(config: AgentConfig, store: FileTicketStore, logger: Logger, health: StateFolderHealth) {
         tracker = IncidentTracker(server: Ticket.Server(name: config.server.name, address: config.server.address),
                                   settings: config.incidents)
         self.store = store
         silenceStore = FileSilenceStore(folder: config.stateDir)
         stateFile = JSONStateFile(path: config.stateDir + "/tracker.json", compact: true)
         writer = StateWriter(stateFile: stateFile, statusFile: JSONStateFile(path: config.stateDir + "/status.json", compact: true),
-                             logger: logger)
+                             logger: logger, health: health)
+        self.health = health
         maintenance = config.maintenance
         collector = EvidenceCollector(settings: config.evidence, redactor: Redactor(secrets: config.evidence.redact))
         archiveAfter = config.archiveAfter
@@ -336,6 +343,7 @@ actor Scheduler {
         let actions = tracker.tick(at: now)
         backlog += actions
         flushBacklog()
+        attachUnattached()
         if !actions.isEmpty {
             statusDirty = true
             stateChanged = true
@@ -426,8 +434,11 @@ actor Scheduler {
                 try perform(action)
                 backlog.removeFirst()
                 ticketChanged()
+                health.wrote("tickets")
             } catch {
-                logger.error("store.failed", ["error": error.description, "pending_actions": "\(backlog.count)"])
+                // Retried every second: the log says it when the failure is news.
+                let level: Logger.Level = health.failed("tickets", error: error.description) ? .error : .debug
+                logger.log(level, "store.failed", ["error": error.description, "pending_actions": "\(backlog.count)"])
                 return
             }
         }
@@ -510,20 +521,54 @@ actor Scheduler {
         Task.detached {
             let pieces = await collector.collect(request)
             let now = Date()
-            do {
-                _ = try store.update(id: id) { ticket throws(TicketStoreError) in
-                    // On a reopen the new evidence replaces pieces of the same name.
-                    let names = Set(pieces.map(\.name))
-                    ticket.attachments.removeAll { names.contains($0.name) }
-                    // First: the transcripts lead, as they did in the ticket's first version.
-                    ticket.attachments = pieces + ticket.attachments
-                    let bytes = pieces.reduce(0) { $0 + $1.content.utf8.count }
-                    ticket.addStep(Ticket.Step(at: now, text: "evidence collected: \(pieces.count) pieces, \(bytes / 1024) KiB (\(pieces.map(\.name).joined(separator: ", ")))"))
-                }
+            do throws(TicketStoreError) {
+                try Self.attach(pieces, to: id, at: now, in: store)
                 logger.info("evidence.attached", ["ticket": id, "pieces": "\(pieces.count)"])
             } catch {
-                logger.error("evidence.failed", ["ticket": id, "error": "\(error)"])
+                // Kept, and attached once the store can write again.
+                await self.keepUnattached(id: id, pieces: pieces, at: now, error: error)
             }
+        }
+    }
+
+    private static func attach(_ pieces: [Ticket.Attachment], to id: String, at now: Date, in store: FileTicketStore) throws(TicketStoreError) {
+        _ = try store.update(id: id) { ticket throws(TicketStoreError) in
+            // On a reopen the new evidence replaces pieces of the same name.
+            let names = Set(pieces.map(\.name))
+            ticket.attachments.removeAll { names.contains($0.name) }
+            // First: the transcripts lead, as they did in the ticket's first version.
+            ticket.attachments = pieces + ticket.attachments
+            let bytes = pieces.reduce(0) { $0 + $1.content.utf8.count }
+            ticket.addStep(Ticket.Step(at: now, text: "evidence collected: \(pieces.count) pieces, \(bytes / 1024) KiB (\(pieces.map(\.name).joined(separator: ", ")))"))
+        }
+    }
+
+    private func keepUnattached(id: String, pieces: [Ticket.Attachment], at now: Date, error: TicketStoreError) {
+        let news = health.failed("tickets", error: error.description)
+        logger.log(news ? .error : .warning, "evidence.not_stored", ["ticket": id, "error": error.description, "retry": "when the store can write"])
+        unattached.append((id, pieces, now))
+        if unattached.count > unattachedLimit {
+            let dropped = unattached.removeFirst()
+            logger.error("evidence.failed", ["ticket": dropped.id, "error": "more than \(unattachedLimit) tickets wait for their evidence; the oldest is dropped"])
+        }
+    }
+
+    /// Attaches the evidence the store could not take before, oldest first, until one fails.
+    private func attachUnattached() {
+        while let first = unattached.first {
+            do throws(TicketStoreError) {
+                try Self.attach(first.pieces, to: first.id, at: first.at, in: store)
+            } catch .unknownTicket {
+                // Gone (archived, removed): nothing to attach it to.
+            } catch {
+                logger.debug("evidence.not_stored", ["ticket": first.id, "error": error.description])
+                _ = health.failed("tickets", error: error.description)
+                return
+            }
+            unattached.removeFirst()
+            health.wrote("tickets")
+            ticketChanged()
+            logger.info("evidence.attached", ["ticket": first.id, "pieces": "\(first.pieces.count)", "late": "yes"])
         }
     }
 

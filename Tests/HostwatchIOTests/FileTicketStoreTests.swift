@@ -147,6 +147,24 @@ import Testing
         #expect(try restarted.discardOrphanEvents() == 0, "its event is delivered, not discarded")
     }
 
+    @Test func aChangeKilledBeforeItsFileIsCompletedFromItsOutboxEvent() throws {
+        let folder = makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try FileTicketStore(folder: folder)
+        let opened = try store.open(draft("check:a/web"))
+        let before = try #require(FileManager.default.contents(atPath: folder + "/tickets/\(opened.id).json"))
+        let resolved = try store.update(id: opened.id) { ticket throws(TicketStoreError) in
+            ticket.resolve(at: t0.addingTimeInterval(60), step: "recovered")
+        }
+        // Killed after the event and the index line, before the ticket file: the old file is there.
+        try before.write(to: URL(fileURLWithPath: folder + "/tickets/\(opened.id).json"))
+        let restarted = try FileTicketStore(folder: folder)
+        try restarted.repair()
+        #expect(try restarted.ticket(id: opened.id) == resolved, "the resolution is completed, not rolled back")
+        #expect(try restarted.list().first?.status == .resolved)
+        #expect(try restarted.discardOrphanEvents() == 0, "its event is delivered, not discarded")
+    }
+
     func appendLine(_ line: String, folder: String) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/index.log"))
         try handle.seekToEnd()

@@ -80,7 +80,11 @@ struct SelfMonitoringTests {
         let mode = try FileManager.default.attributesOfItem(atPath: agent.dir.appending("metrics/hostwatch.prom"))[.posixPermissions] as? Int
         #expect(mode == 0o644, "node_exporter cannot read a textfile with mode \(String(mode ?? 0, radix: 8))")
 
-        // SIGHUP: RELOADING=1, then READY=1 again (the reload itself is not built yet).
+        // SIGHUP: RELOADING=1, then READY=1 again (the reload itself is not built yet). The
+        // WATCHDOG=1 queued meanwhile are read first: the kernel keeps 10 datagrams for an unread
+        // socket, and the agent's send never blocks, so a full queue would drop RELOADING=1 (seen
+        // on a loaded machine, where the textfile wait above takes a few seconds).
+        while let queued = agent.notify.receive(timeout: .zero) { seen.append(queued) }
         try agent.process.signalGroup(SIGHUP)
         let reloading = agent.notify.receive(until: { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") }, timeout: .seconds(5), seen: &seen)
         #expect(reloading != nil, "\(seen)")

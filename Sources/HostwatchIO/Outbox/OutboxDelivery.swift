@@ -18,9 +18,20 @@ public actor OutboxDelivery {
     public struct Destination: Sendable {
         public var name: String
         public var sink: any TicketSink
-        public init(name: String, sink: any TicketSink) {
+        /// At most this many deliveries to this sink at once (nil: only the outbox's own bound).
+        /// A helpdesk with two workers that gets thirty requests at once answers none within
+        /// its timeout, and every retry adds to the queue (issue 15's kill test with RT).
+        public var maxInFlight: Int?
+        /// Events already waiting when the agent starts are sent to this sink only this long
+        /// after the start (nil: at once). For a sink without idempotency keys: a killed agent's
+        /// last request may still sit in the helpdesk's queue, and a retry that looks for what it
+        /// made (an RT comment) before that request is processed would make it twice.
+        public var restartPause: Duration?
+        public init(name: String, sink: any TicketSink, maxInFlight: Int? = nil, restartPause: Duration? = nil) {
             self.name = name
             self.sink = sink
+            self.maxInFlight = maxInFlight
+            self.restartPause = restartPause
         }
     }
 
@@ -37,6 +48,8 @@ public actor OutboxDelivery {
     private let store: FileTicketStore
     private let server: Ticket.Server
     private let logger: Logger
+    /// Where a failed save of an event's progress is reported (logged once, told to systemd).
+    private let health: StateFolderHealth?
     private var destinations: [Destination]
     private var policy: RetryPolicy
     public let maxInFlight: Int
@@ -54,10 +67,14 @@ public actor OutboxDelivery {
     private var entries: [OutboxFolder.Entry] = []
     private var lastScan: ContinuousClock.Instant?
     private var scanRequested = true
+    /// When `run` started, and the events that were waiting then (see `restartPause`).
+    private var startedAt: Date?
+    private var waitingAtStart: Set<OutboxFolder.Entry>?
 
     public init(store: FileTicketStore, server: Ticket.Server, destinations: [Destination], policy: RetryPolicy,
-                logger: Logger, maxInFlight: Int = 32) {
+                logger: Logger, maxInFlight: Int = 32, health: StateFolderHealth? = nil) {
         self.store = store
+        self.health = health
         self.server = server
         self.destinations = destinations
         self.policy = policy
@@ -122,6 +139,10 @@ public actor OutboxDelivery {
             }
             scanRequested = false
             lastScan = ContinuousClock.now
+            if waitingAtStart == nil {
+                waitingAtStart = Set(entries)
+                startedAt = now
+            }
             let present = Set(entries)
             progress = progress.filter { present.contains($0.key) }
         }
@@ -148,10 +169,18 @@ public actor OutboxDelivery {
             for destination in destinations {
                 let lane = Lane(ticketID: ticketID, sink: destination.name)
                 guard !busy.contains(lane), busy.count < maxInFlight else { continue }
+                if let bound = destination.maxInFlight, busy.count(where: { $0.sink == destination.name }) >= bound { continue }
                 guard let next = real.first(where: { !(loadProgress($0).sinks[destination.name]?.isDone ?? false) }) else { continue }
                 if let at = loadProgress(next).sinks[destination.name]?.nextAttemptAt, at > now {
                     due = min(due ?? at, at)
                     continue
+                }
+                if let pause = destination.restartPause, let startedAt, waitingAtStart?.contains(next) == true {
+                    let at = startedAt.addingTimeInterval(pause.timeInterval)
+                    if at > now {
+                        due = min(due ?? at, at)
+                        continue
+                    }
                 }
                 busy.insert(lane)
                 jobs.append(Job(entry: next, destination: destination))
@@ -267,9 +296,15 @@ public actor OutboxDelivery {
             store.outbox.remove(job.entry)
             progress[job.entry] = nil
             if let i = entries.firstIndex(of: job.entry) { entries.remove(at: i) }
+            health?.wrote("outbox")
         } else {
-            do { try store.outbox.save(document, for: job.entry) } catch {
-                logger.error("outbox.save_failed", ["event": eventID, "error": error.description])
+            do {
+                try store.outbox.save(document, for: job.entry)
+                health?.wrote("outbox")
+            } catch {
+                // Saved again at the event's next attempt; the log says it when it is news.
+                let news = health?.failed("outbox", error: error.description) ?? true
+                logger.log(news ? .error : .debug, "outbox.save_failed", ["event": eventID, "error": error.description])
             }
         }
         if case .delivered = outcome { resolveWarning(for: name, at: now) }

@@ -12,11 +12,15 @@ import HostwatchCore
 /// - resolved / reopened: a comment, then the status (`resolve_status` / `reopen_status`).
 ///
 /// Idempotent: without a known reference, the active tickets are searched for
-/// `CF.{Fingerprint} = key` before anything is created, so a crash between RT's answer and the
-/// recording of its number finds that ticket again. RT answers 2xx even when it ignored a custom
-/// field or a status, so every write is read back; a mismatch is an `incomplete` failure that
-/// keeps the number (the retry repairs that ticket). Comments may repeat after such a retry:
-/// delivery is at least once, but a ticket is never created twice.
+/// `CF.{Fingerprint} = key` and a subject starting with the hostwatch ticket's id before anything
+/// is created, so a crash between RT's answer and the recording of its number finds that ticket
+/// again (the id too: the next incident of the same key, opened before the last one's resolution
+/// reached RT, is a ticket of its own). Each comment carries the event's id as its subject
+/// (`HW-9/4 resolved`) and is skipped when the ticket already has it, so a retry after a crash
+/// between RT's answer and the recording of the delivery does not comment twice (issue 15's kill
+/// test). RT answers 2xx even when it ignored a custom field or a status, so every write is read
+/// back; a mismatch is an `incomplete` failure that keeps the number (the retry repairs that
+/// ticket).
 public struct RTTicketSink: TicketSink {
     let configuration: RTSinkConfiguration
     let client: SinkHTTPClient
@@ -32,7 +36,7 @@ public struct RTTicketSink: TicketSink {
         let token = try SinkSecret.read(configuration.token ?? SecretReference(value: "", configFolder: "/", file: "", position: nil, keyPath: "token_file"))
         let session = Session(sink: self, token: token)
         var number = known?.value
-        if number == nil { number = try await session.findActive(key: event.ticket.key) }
+        if number == nil { number = try await session.findActive(key: event.ticket.key, ticketID: event.ticketID) }
         var created = false
         if number == nil {
             number = try await session.create(event)
@@ -103,10 +107,13 @@ public struct RTTicketSink: TicketSink {
             }
         }
 
-        /// The newest active ticket with this fingerprint.
-        func findActive(key: String) async throws(TicketSinkError) -> String? {
+        /// The newest active ticket with this fingerprint made for this hostwatch ticket (its
+        /// subject starts `HW-9: `, or `HW-9 resolved: ` when the first event RT heard was the end).
+        func findActive(key: String, ticketID: String) async throws(TicketSinkError) -> String? {
             let field = sink.configuration.customFields.fingerprint
+            let id = Self.quoted(ticketID)
             let query = "CF.{\(field)} = '\(Self.quoted(key))' AND Status = '__Active__'"
+                + " AND (Subject STARTSWITH '\(id): ' OR Subject STARTSWITH '\(id) ')"
             let response = try await request("GET", "/tickets?query=\(PercentEncoding.query(query))&orderby=id&order=DESC&fields=Status")
             return try decode(RTSearch.self, response, "search").items.first?.id.value
         }
@@ -123,9 +130,15 @@ public struct RTTicketSink: TicketSink {
             return id
         }
 
+        /// Comments the event once: its subject is the event's id, and a comment with that
+        /// subject already on the ticket (an earlier attempt RT took before a crash) is not repeated.
         func comment(_ number: String, _ event: TicketEvent) async throws(TicketSinkError) {
+            let subject = "\(event.id) \(event.kind.rawValue)"
+            let search = [RTFilter(field: "Subject", value: subject)]
+            let found = try await request("POST", "/ticket/\(number)/attachments?fields=Subject&per_page=1", json: search)
+            guard try decode(RTSearch.self, found, "comment search").items.isEmpty else { return }
             _ = try await request("POST", "/ticket/\(number)/comment",
-                                  json: RTComment(Content: TicketFormat.body(event), ContentType: "text/plain",
+                                  json: RTComment(Subject: subject, Content: TicketFormat.body(event), ContentType: "text/plain",
                                                   Attachments: event.attachments.isEmpty ? nil : Self.attachments(event.attachments)))
         }
 
@@ -208,9 +221,16 @@ struct RTCreate: Encodable {
 }
 
 struct RTComment: Encodable {
+    var Subject: String
     var Content: String
     var ContentType: String
     var Attachments: [RTCreate.Attachment]?
+}
+
+/// One condition of a REST 2 JSON search (`POST /…/attachments`).
+struct RTFilter: Encodable {
+    var field: String
+    var value: String
 }
 
 /// An id RT sends as a string in some answers and as a number in others.

@@ -228,7 +228,22 @@ public final class FileTicketStore: TicketStore {
         case (let entry, let ticket?):
             var summary = TicketSummary(ticket)
             summary.archived = fileIn(archiveFolder, lastID)
-            if entry != summary { try appendIndex(TicketIndexLine.format(summary)) }
+            guard entry != summary else { break }
+            // Killed between the index line of a change and the file: when the change made an
+            // outbox event (written first, with the whole changed ticket), the change is
+            // completed, not undone — `tickets list` showed it, and a resolution rolled back
+            // after the outage ended would keep the incident open into the next one (issue 15's
+            // kill test, 200 kills). A change without an event (a sink's reference) is undone.
+            let next = try? outbox.event(OutboxFolder.Entry(ticketID: lastID, revision: ticket.revision + 1))
+            if let entry, let event = next ?? nil, event.ticket.revision == ticket.revision + 1 {
+                var completed = TicketSummary(event.ticket)
+                completed.archived = entry.archived
+                if completed == entry {
+                    try write(event.ticket, to: entry.archived ? archiveFolder : ticketsFolder)
+                    break
+                }
+            }
+            try appendIndex(TicketIndexLine.format(summary))
         }
         try compactIfLarge()
     }

@@ -66,6 +66,63 @@ import Testing
         #expect(later.allSatisfy { $0.known?.value == stored.externalRefs["rt"] })
     }
 
+    /// A sink that takes 20 ms per delivery and counts how many run at once.
+    final class SlowSink: TicketSink, @unchecked Sendable {
+        private let lock = NSLock()
+        private var running = 0
+        private(set) var most = 0
+        private(set) var delivered = 0
+        private(set) var firstAt: ContinuousClock.Instant?
+
+        func deliver(_ event: TicketEvent, known: ExternalReference?) async throws(TicketSinkError) -> ExternalReference {
+            lock.withLock {
+                if firstAt == nil { firstAt = .now }
+                running += 1
+                most = max(most, running)
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+            lock.withLock {
+                running -= 1
+                delivered += 1
+            }
+            return ExternalReference("S-\(event.ticketID)")
+        }
+    }
+
+    @Test func aSinkWithABoundGetsNoMoreDeliveriesAtOnceThanItAllowsAndTheOthersAreNotHeldBack() async throws {
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try FileTicketStore(folder: path)
+        for i in 0..<12 { _ = try store.open(draft("check:\(i)")) }
+        let bounded = SlowSink(), free = SlowSink()
+        let done = try await deliver(store, [.init(name: "rt", sink: bounded, maxInFlight: 3), .init(name: "webhook", sink: free)]) {
+            try store.outbox.entries().isEmpty
+        }
+        #expect(done)
+        #expect(bounded.delivered == 12 && free.delivered == 12)
+        #expect(bounded.most == 3, "at most \(bounded.most) at once")
+        #expect(free.most > 3, "the unbounded sink had at most \(free.most) at once")
+    }
+
+    @Test func eventsWaitingAtStartGoToASinkWithARestartPauseOnlyAfterIt() async throws {
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try FileTicketStore(folder: path)
+        for i in 0..<3 { _ = try store.open(draft("check:\(i)")) }
+        let paused = SlowSink(), free = SlowSink()
+        let start = ContinuousClock.now
+        let done = try await deliver(store, [.init(name: "rt", sink: paused, restartPause: .milliseconds(700)), .init(name: "webhook", sink: free)]) {
+            try store.outbox.entries().isEmpty
+        }
+        #expect(done)
+        #expect(paused.delivered == 3 && free.delivered == 3)
+        // The paused sink waited its pause; the other went at the first pass, well before it
+        // (no wall-clock bound on that: a loaded parallel run delays the first pass itself).
+        let pausedAt = try #require(paused.firstAt), freeAt = try #require(free.firstAt)
+        #expect(pausedAt - start >= .milliseconds(700), "\(pausedAt - start)")
+        #expect(freeAt < pausedAt)
+    }
+
     @Test func aFailingSinkIsRetriedWithoutHoldingUpTheOthersAndKeepsItsOrder() async throws {
         let path = folder()
         defer { try? FileManager.default.removeItem(atPath: path) }

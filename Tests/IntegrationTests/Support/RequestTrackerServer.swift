@@ -93,12 +93,18 @@ final class RequestTrackerServer: @unchecked Sendable {
         return try JSONSerialization.jsonObject(with: Data(response.body))
     }
 
-    /// Ticket numbers whose Fingerprint is `key` (any status), lowest first.
+    /// Ticket numbers whose Fingerprint is `key` (any status), lowest first (every page: RT
+    /// answers 20 a page unless asked).
     func tickets(fingerprint key: String) async throws -> [Int] {
         let query = "CF.{Fingerprint} = '\(key)'"
-        let json = try await get("/tickets?query=\(PercentEncoding.query(query))&orderby=id&order=ASC")
-        let items = (json as? [String: Any])?["items"] as? [[String: Any]] ?? []
-        return items.compactMap { ($0["id"] as? String).flatMap(Int.init) ?? $0["id"] as? Int }
+        var numbers: [Int] = []
+        for page in 1... {
+            let json = try await get("/tickets?query=\(PercentEncoding.query(query))&orderby=id&order=ASC&per_page=100&page=\(page)")
+            let items = (json as? [String: Any])?["items"] as? [[String: Any]] ?? []
+            numbers += items.compactMap { ($0["id"] as? String).flatMap(Int.init) ?? $0["id"] as? Int }
+            if items.count < 100 { break }
+        }
+        return numbers
     }
 
     /// One ticket's fields.
