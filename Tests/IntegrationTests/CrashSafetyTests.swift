@@ -12,7 +12,7 @@ import Testing
 /// `tickets list` agrees with the ticket files. Also the CLI killed in the middle of
 /// `tickets note` and `tickets resolve`.
 ///
-/// The number of kills is `HOSTWATCH_TORTURE_KILLS` (default 30, the quick run in
+/// The number of kills is `HOSTWATCH_TORTURE_KILLS` (default 20, the quick run in
 /// `packaging/test`; `packaging/torture` sets 200 and prints the figures). It sizes the run and
 /// changes nothing else. (An environment switch, which STYLE §11 would rather not have: the
 /// other ways of sizing one test differently in the two scripts — a file the script writes, or
@@ -20,7 +20,7 @@ import Testing
 @Suite(.serialized, .requestTracker) struct CrashSafetyTests {
     var rt: RequestTrackerServer { RequestTrackerServer.current! }
 
-    static var kills: Int { ProcessInfo.processInfo.environment["HOSTWATCH_TORTURE_KILLS"].flatMap(Int.init) ?? 30 }
+    static var kills: Int { ProcessInfo.processInfo.environment["HOSTWATCH_TORTURE_KILLS"].flatMap(Int.init) ?? 20 }
 
     struct Agent {
         let dir: TempDirectory
