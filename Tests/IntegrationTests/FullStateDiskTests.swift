@@ -17,6 +17,24 @@ struct FullStateDiskTests {
         case readOnly = "read-only"
     }
 
+    /// The agent's config and a.test's check file in `dir`: one site, checked every second;
+    /// `extra` adds top-level keys.
+    func writeConfig(in dir: TempDirectory, address: String, extra: String = "") throws {
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        try """
+        {
+          server: { name: "fulldisk", address: "\(address)" },
+          state_dir: "state",
+          checks: "checks",
+          defaults: { interval: "1s", retry_interval: "300ms", timeout: "2s", failures: 2, recoveries: 1 },
+        \(extra)
+        }
+        """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
+        try """
+        { domain: "a.test", account: "A Ltd (#7)", web: { url: "http://a.test/" } }
+        """.write(toFile: dir.appending("checks/a.test.json5"), atomically: true, encoding: .utf8)
+    }
+
     @Test(arguments: Fault.allCases)
     func aStateFolderThatCannotBeWrittenLosesNoTicketEvent(fault: Fault) async throws {
         let dir = try TempDirectory(prefix: "hostwatch-fulldisk")
@@ -26,18 +44,7 @@ struct FullStateDiskTests {
         let site = try NginxServer(directory: dir.path, address: freeLoopbackAddress(ports: [80]), sites: [.init(domain: "a.test")])
         try site.start()
         defer { site.shutdown() }
-        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
-        try """
-        {
-          server: { name: "fulldisk", address: "\(site.address)" },
-          state_dir: "state",
-          checks: "checks",
-          defaults: { interval: "1s", retry_interval: "300ms", timeout: "2s", failures: 2, recoveries: 1 },
-        }
-        """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
-        try """
-        { domain: "a.test", account: "A Ltd (#7)", web: { url: "http://a.test/" } }
-        """.write(toFile: dir.appending("checks/a.test.json5"), atomically: true, encoding: .utf8)
+        try writeConfig(in: dir, address: site.address)
         let config = dir.appending("hostwatch.json5")
         let binary = try HostwatchBinary()
         let agentLog = dir.appending("agent.log")
@@ -133,20 +140,10 @@ struct FullStateDiskTests {
         let site = try NginxServer(directory: dir.path, address: freeLoopbackAddress(ports: [80]), sites: [.init(domain: "a.test")])
         try site.start()
         defer { site.shutdown() }
-        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
         // The web evidence takes 3 s to collect: time enough to fill the disk after the ticket is filed.
-        try """
-        {
-          server: { name: "fulldisk", address: "\(site.address)" },
-          state_dir: "state",
-          checks: "checks",
-          defaults: { interval: "1s", retry_interval: "300ms", timeout: "2s", failures: 2, recoveries: 1 },
+        try writeConfig(in: dir, address: site.address, extra: """
           evidence: { command_timeout: "10s", web: { commands: [["/bin/sh", "-c", "sleep 3; echo slow evidence of a.test"]] } },
-        }
-        """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
-        try """
-        { domain: "a.test", account: "A Ltd (#7)", web: { url: "http://a.test/" } }
-        """.write(toFile: dir.appending("checks/a.test.json5"), atomically: true, encoding: .utf8)
+        """)
         let config = dir.appending("hostwatch.json5")
         let binary = try HostwatchBinary()
         let agentLog = dir.appending("agent.log")
