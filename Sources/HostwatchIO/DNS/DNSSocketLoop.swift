@@ -28,18 +28,20 @@ public final class DNSSocketLoop: @unchecked Sendable {
         var reply: Reply
 
         /// Hands the exchange to whoever waits for it.
-        func finish(_ exchange: DNSExchange) {
-            switch reply {
-            case .one(let continuation): continuation.resume(returning: exchange)
-            case .batch(let batch, let index): batch.finish(index, exchange)
-            }
-        }
+        func finish(_ exchange: DNSExchange) { reply.finish(exchange) }
     }
 
     /// Who waits for a job: one task for one query, or one task for a check's whole batch.
     enum Reply {
         case one(CheckedContinuation<DNSExchange, Never>)
         case batch(Batch, Int)
+
+        func finish(_ exchange: DNSExchange) {
+            switch self {
+            case .one(let continuation): continuation.resume(returning: exchange)
+            case .batch(let batch, let index): batch.finish(index, exchange)
+            }
+        }
     }
 
     /// The exchanges of one batch, resumed once the last is in. (`@unchecked`: filled by the
@@ -95,14 +97,8 @@ public final class DNSSocketLoop: @unchecked Sendable {
 
     /// Sends `query` and waits for the matching reply, an error, or the timeout.
     public func exchange(_ query: DNSQuery) async -> DNSExchange {
-        let prepared: (query: DNSQuery, message: DNSMessage, wire: [UInt8], address: SocketAddress)
-        switch Self.prepare(query) {
-        case .failure(let unsendable): return unsendable.exchange
-        case .success(let ready): prepared = ready
-        }
-        return await withCheckedContinuation { continuation in
-            let job = Job(query: query, message: prepared.message, wire: prepared.wire, address: prepared.address,
-                          reply: .one(continuation))
+        await withCheckedContinuation { continuation in
+            guard let job = Self.job(for: query, reply: .one(continuation)) else { return }
             if !submit([job]) { job.finish(Self.stopping(job)) }
         }
     }
@@ -113,41 +109,30 @@ public final class DNSSocketLoop: @unchecked Sendable {
         guard !queries.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
             let batch = Batch(count: queries.count, continuation: continuation)
-            var jobs: [Job] = []
-            for (index, query) in queries.enumerated() {
-                switch Self.prepare(query) {
-                case .failure(let unsendable): batch.finish(index, unsendable.exchange)
-                case .success(let ready):
-                    jobs.append(Job(query: query, message: ready.message, wire: ready.wire, address: ready.address,
-                                    reply: .batch(batch, index)))
-                }
-            }
+            let jobs = queries.enumerated().compactMap { index, query in Self.job(for: query, reply: .batch(batch, index)) }
             if !jobs.isEmpty, !submit(jobs) {
                 for job in jobs { job.finish(Self.stopping(job)) }
             }
         }
     }
 
-    /// The query encoded for the wire, or the exchange that says why it cannot be sent.
-    private static func prepare(_ query: DNSQuery) -> Result<(query: DNSQuery, message: DNSMessage, wire: [UInt8], address: SocketAddress), Unsendable> {
+    /// The query encoded for the wire as a job; nil when it cannot be sent, after `reply` got
+    /// the exchange that says why.
+    private static func job(for query: DNSQuery, reply: Reply) -> Job? {
         guard let address = SocketAddress(query.server) else {
-            return .failure(Unsendable(DNSExchange(query: query, error: DNSQueryError(
-                kind: .badQuery, detail: "\(query.server.address) port \(query.server.port) is not an IP address and port"))))
+            reply.finish(DNSExchange(query: query, error: DNSQueryError(
+                kind: .badQuery, detail: "\(query.server.address) port \(query.server.port) is not an IP address and port")))
+            return nil
         }
         let id = UInt16.random(in: 0...UInt16.max)
         let message = DNSMessage.query(id: id, name: query.name, type: query.type, recursionDesired: query.recursionDesired,
                                        udpPayloadSize: query.udpPayloadSize)
         do {
-            return .success((query, message, try message.encoded(), address))
+            return Job(query: query, message: message, wire: try message.encoded(), address: address, reply: reply)
         } catch {
-            return .failure(Unsendable(DNSExchange(query: query, id: id, error: DNSQueryError(kind: .badQuery, detail: "cannot encode the query: \(error)"))))
+            reply.finish(DNSExchange(query: query, id: id, error: DNSQueryError(kind: .badQuery, detail: "cannot encode the query: \(error)")))
+            return nil
         }
-    }
-
-    /// A query that never left: its exchange, as an error value.
-    private struct Unsendable: Error {
-        let exchange: DNSExchange
-        init(_ exchange: DNSExchange) { self.exchange = exchange }
     }
 
     private static func stopping(_ job: Job) -> DNSExchange {
