@@ -7,7 +7,11 @@ struct CheckFactory {
     /// The agent file, with `server.mail_host` filled in from postfix when discovery may.
     private(set) var agent: AgentConfig
     let http: any HTTPTransport
+    /// Mail for SMTP, IMAP and POP3 checks: one session answers every equal request made within
+    /// a few seconds (`SharedMailTransport`: on shared hosting every domain's check is the same).
     let mail: any MailTransport
+    /// Mail for the round trip, whose every session must be its own (it polls for its message).
+    let ownMail: any MailTransport
     let dns: any DNSTransport
     let disk: any DiskTransport
     /// The agent file's folder: relative `*_file` values resolve against it.
@@ -22,7 +26,9 @@ struct CheckFactory {
         agent = config.agent
         let certificates = CertificateMemory(every: config.agent.defaults.certCheckEvery)
         http = CurlHTTPTransport(loop: loop, certificates: certificates)
-        mail = CurlMailTransport(loop: loop, certificates: certificates)
+        ownMail = CurlMailTransport(loop: loop, certificates: certificates)
+        let gaps = config.domains.flatMap(\.checks).compactMap(Self.mailTiming).map { min($0.interval, $0.retryInterval) }
+        mail = SharedMailTransport(ownMail, within: config.agent.limits.shareMailSessions ? SharedMailTransport.window(forRunsEvery: gaps) : .zero)
         dns = SocketDNSTransport(loop: dnsLoop)
         disk = LocalDiskTransport()
         configFolder = PathText.parent(of: config.path)
@@ -30,6 +36,15 @@ struct CheckFactory {
         // itself (DESIGN.md §9), asked only when a mail check does not name its own `host`.
         if agent.server.mailHost == nil, agent.discoveryConfigured, config.domains.contains(where: { $0.checks.contains(where: Self.needsMailHost) }) {
             agent.server.mailHost = DiscoverySources(settings: agent.discovery).mailHost()
+        }
+    }
+
+    /// The timing of a check that may share its sessions (SMTP, IMAP, POP3).
+    static func mailTiming(_ spec: CheckSpec) -> CheckTiming? {
+        switch spec {
+        case .smtp(let c, _): c.timing
+        case .imap(let c, _), .pop3(let c, _): c.timing
+        case .mailRoundTrip, .web, .dns: nil
         }
     }
 
@@ -84,7 +99,7 @@ struct CheckFactory {
                     // server.mail_host (DESIGN.md §9): the shared mail server's own name, unless the file sets `host`.
                     configuration.host = configuration.host ?? agent.server.mailHost
                     check = MailRoundTripCheck(id: id, configuration: configuration, domain: domain.domain,
-                                               serverAddress: agent.server.address, serverName: agent.server.name, transport: mail,
+                                               serverAddress: agent.server.address, serverName: agent.server.name, transport: ownMail,
                                                passwordFile: credential(configuration.passwordFile), caFile: agent.caFile,
                                                makeToken: { "hostwatch-\(UInt64.random(in: 0...UInt64.max))" })
                 case .dns(let configuration):

@@ -151,6 +151,42 @@ struct MailCheckTests {
         #expect(results["a.test/mail_roundtrip"]?.summary.contains("then IMAP: connect to \(address):993 refused") == true)
     }
 
+    /// Four domains whose SMTP checks ask postfix the same thing (the shared host's name) make one
+    /// session between them, counted in postfix's own log; with `share_mail_sessions: false`, four.
+    @Test func equalMailChecksOfManyDomainsShareOneSession() async throws {
+        let lab = try lab
+        let domains = ["b.test", "c.test", "d.test", "e.test"]
+        func config(_ name: String, share: Bool) throws -> String {
+            let dir = lab.dir.appending(name)
+            try FileManager.default.createDirectory(atPath: dir + "/checks", withIntermediateDirectories: true)
+            try """
+            { server: { name: "hw.test", address: "\(lab.servers.address)", mail_host: "a.test" }, state_dir: "state",
+              tls: { ca_file: "\(lab.ca.caFile)" }, defaults: { timeout: "3s" }, limits: { share_mail_sessions: \(share) } }
+            """.write(toFile: dir + "/hostwatch.json5", atomically: true, encoding: .utf8)
+            for domain in domains {
+                try "{ domain: \"\(domain)\", smtp: { port: 25 } }".write(toFile: dir + "/checks/\(domain).json5", atomically: true, encoding: .utf8)
+            }
+            return dir + "/hostwatch.json5"
+        }
+        func sessions() -> Int { lab.servers.postfixLog.components(separatedBy: "\n").filter { $0.contains("disconnect from") }.count }
+        let before = sessions()
+
+        let shared = try await check(try config("shared", share: true))
+        #expect(shared.status == 0, "\(shared.printed)")
+        #expect(shared.results.count == 4)
+        #expect(shared.results.values.allSatisfy { $0.status == "ok" }, "\(shared.results.mapValues(\.summary))")
+        let told = shared.results.values.filter { $0.transcript.contains("one session answers every check with this exact request") }
+        #expect(told.count == 3, "the three checks that did not run the session say so")
+
+        let own = try await check(try config("own", share: false))
+        #expect(own.status == 0, "\(own.printed)")
+        #expect(!own.results.values.contains { $0.transcript.contains("one session answers") })
+        // postfix logs a session when it ends: wait for the last of the second run's four.
+        let logged = try await waitUntil(timeout: .seconds(10), poll: .milliseconds(100)) { sessions() - before >= 5 }
+        #expect(logged)
+        #expect(sessions() - before == 5, "postfix counted one session for the shared run and four for the other")
+    }
+
     /// Between certificate examinations a mail session resumes TLS and carries what the last
     /// full handshake showed, on STARTTLS and on implicit TLS alike; a failure ends the standing.
     @Test func sessionsBetweenExaminationsCarryTheCertificate() async throws {

@@ -37,6 +37,9 @@ public struct AgentConfig: Sendable, Hashable {
         public var bodyBytes = 1024
         /// Evidence bytes per ticket.
         public var evidenceBytes = 1 << 20
+        /// Equal SMTP/IMAP/POP3 requests made within seconds of each other share one session
+        /// (`SharedMailTransport`); false gives every check a session of its own.
+        public var shareMailSessions = true
         public init() {}
     }
 
@@ -112,6 +115,7 @@ public struct AgentConfig: Sendable, Hashable {
             limits.inFlight = l.int("in_flight", in: 1...100_000) ?? limits.inFlight
             limits.bodyBytes = l.size("body_bytes") ?? limits.bodyBytes
             limits.evidenceBytes = l.size("evidence_bytes") ?? limits.evidenceBytes
+            limits.shareMailSessions = l.bool("share_mail_sessions") ?? limits.shareMailSessions
             l.finish()
         }
         var incidents = IncidentSettings()

@@ -22,7 +22,11 @@ public struct UptimeFile: Sendable {
         }
     }
 
-    public func save(_ history: UptimeHistory) throws(TicketStoreError) {
-        try AtomicFile.write(Data(history.encoded()), to: path)
+    /// Writes the history atomically; returns the bytes written.
+    @discardableResult
+    public func save(_ history: UptimeHistory) throws(TicketStoreError) -> Int {
+        let bytes = history.encoded()
+        try AtomicFile.write(Data(bytes), to: path)
+        return bytes.count
     }
 }
