@@ -76,7 +76,8 @@ public struct EvidenceCollector: Sendable {
             for (check, results) in request.history {
                 text += "== \(check): last \(results.count) results ==\n"
                 for r in results {
-                    text += "\(RFC3339.format(r.at))  \(r.ok ? "ok  " : "FAIL")  \(Int(r.durationMs.rounded())) ms  \(r.summary)\n"
+                    // A steady check's passing runs carry no summary (the scheduler keeps none).
+                    text += "\(RFC3339.format(r.at))  \(r.ok ? "ok  " : "FAIL")  \(Int(r.durationMs.rounded())) ms\(r.summary.isEmpty ? "" : "  " + r.summary)\n"
                 }
             }
             pieces.append(Ticket.Attachment(name: "recent-results.txt", content: text))

@@ -62,7 +62,12 @@ public struct MetricsExporter: Sendable {
     /// Renders and writes one snapshot, world-readable (node_exporter runs as its own user).
     public static func write(_ snapshot: MetricsSnapshot, to path: String) throws(WriteError) {
         do {
-            try AtomicFile.write(Data(MetricsText.render(snapshot).utf8), to: path, mode: 0o644)
+            try AtomicFile.write(to: path, mode: 0o644) { put in
+                MetricsText.render(snapshot) { piece in
+                    var piece = piece
+                    piece.withUTF8 { put(UnsafeRawBufferPointer($0)) }
+                }
+            }
         } catch {
             throw WriteError(description: error.description)
         }

@@ -9,6 +9,15 @@ enum AtomicFile {
     ///   but a crash may lose the write (status pages: rewritten at the next change, and 10,000
     ///   fsyncs would make one pass take seconds).
     static func write(_ data: Data, to path: String, mode: mode_t = 0o640, durable: Bool = true) throws(TicketStoreError) {
+        try write(to: path, mode: mode, durable: durable) { put in
+            data.withUnsafeBytes { put($0) }
+        }
+    }
+
+    /// The same, for content made piece by piece: `produce` hands each piece to `put` as it is
+    /// made, so a 25 MB metrics textfile never sits in memory whole (twice: text, then bytes).
+    static func write(to path: String, mode: mode_t = 0o640, durable: Bool = true,
+                      _ produce: (_ put: (UnsafeRawBufferPointer) -> Void) -> Void) throws(TicketStoreError) {
         let folder = PathText.parent(of: path)
         let temporary = "\(folder)/.\(PathText.lastComponent(of: path)).\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
@@ -22,9 +31,9 @@ enum AtomicFile {
             throw .io(path: temporary, message: message)
         }
         var failure: String?
-        data.withUnsafeBytes { raw in
+        produce { raw in
             var offset = 0
-            while offset < raw.count {
+            while failure == nil, offset < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }

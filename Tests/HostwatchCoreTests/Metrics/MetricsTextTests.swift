@@ -43,6 +43,20 @@ import Testing
         #expect(MetricsText.render(snapshot) == expected)
     }
 
+    @Test func piecesMakeTheSameTextAndStaySmall() {
+        let checks = (0..<500).map { i in
+            MetricsSnapshot.CheckSample(check: CheckID(target: "d\(i).test", kind: "web"), up: i % 7 != 0,
+                                        startedAt: now, duration: .milliseconds(i))
+        }
+        let snapshot = MetricsSnapshot(checks: checks, openIncidents: [.critical: 2], outboxPending: 3, takenAt: now)
+        var pieces: [String] = []
+        MetricsText.render(snapshot, piece: 4096) { pieces.append($0) }
+        #expect(pieces.count > 10, "500 checks' samples are about 90 KB")
+        #expect(pieces.joined() == MetricsText.render(snapshot))
+        // A piece is flushed before the sample that would pass the size: at most one line over.
+        #expect(pieces.allSatisfy { $0.utf8.count < 4096 + 200 })
+    }
+
     @Test func rendersStartsByKindAndTheLatenessHistogram() {
         var snapshot = MetricsSnapshot(checks: [], openIncidents: nil, outboxPending: 0, takenAt: now)
         snapshot.started = ["web": 12, "dns": 3]
