@@ -34,7 +34,8 @@ actor Scheduler {
     private var lastShown: [CheckID: String] = [:]
     /// The last results of each check (a bounded ring) and the latest transcript of each
     /// failing check: the evidence of the incidents they join.
-    private var history: [CheckID: [EvidenceCollector.RunRecord]] = [:]
+    /// Each check's last runs, packed (`RecentRuns`: 40,000 checks × 20 runs in about 8 MB).
+    private var history: [CheckID: RecentRuns] = [:]
     private var failingTranscripts: [CheckID: String] = [:]
     private let historyLength = 20
     private var collector: EvidenceCollector
@@ -290,25 +291,8 @@ actor Scheduler {
             logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
         }
         // Changed in place: a copy out and back would copy the whole ring on every result.
-        // A steady check's passing runs keep no summary (its time and duration say enough in a
-        // ticket's recent results; the latest summary is in `lastResults`), and a failure worded
-        // as the one before shares that one's text: 20 summaries for each of 40,000 checks were
-        // about 100 MB (issue 16's scale run).
-        let ok = observation.failure == nil
-        let previous = history[observation.check]?.last
-        let summary: String
-        if ok {
-            summary = previous.map(\.ok) ?? true ? "" : observation.summary
-        } else if let previous, previous.summary == observation.summary {
-            summary = previous.summary
-        } else {
-            summary = observation.summary
-        }
-        history[observation.check, default: []].append(.init(at: observation.startedAt, ok: ok, summary: summary,
-                                                              durationMs: observation.duration.timeInterval * 1000))
-        if let count = history[observation.check]?.count, count > historyLength {
-            history[observation.check]?.removeFirst(count - historyLength)
-        }
+        history[observation.check, default: RecentRuns(capacity: historyLength)]
+            .append(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary, duration: observation.duration)
         if observation.failure != nil {
             failingTranscripts[observation.check] = observation.transcript.rendered
         } else {
@@ -539,7 +523,11 @@ actor Scheduler {
         if category == .serverDown { kinds.insert("server", at: 0) }
         kinds = kinds.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let transcripts = ids.compactMap { check in failingTranscripts[check].map { (check: check.description, text: $0) } }.prefix(5)
-        let recent = ids.prefix(20).compactMap { check in history[check].map { (check: check.description, results: $0) } }
+        let recent = ids.prefix(20).compactMap { check in
+            history[check].map { runs in
+                (check: check.description, results: runs.runs.map { EvidenceCollector.RunRecord(at: $0.at, ok: $0.ok, summary: $0.summary, durationMs: $0.durationMs) })
+            }
+        }
         var request = EvidenceCollector.Request(ticketID: id, domains: Array(domains.prefix(50)), kinds: kinds,
                                                 transcripts: Array(transcripts), history: recent)
         if key.hasPrefix("upstream:") { request.upstream = String(key.dropFirst("upstream:".count)) }
