@@ -237,21 +237,35 @@ actor Scheduler {
                 let now = clock.now - origin
                 let due = wheel.take(through: now)
                 number = wheel.slotNumber(after: now)
-                for (index, at) in due {
-                    let check = checks[index].check
-                    let schedule = schedules[index]
+                // In groups of 16, each a child with its checks as children of its own: the
+                // runtime finds a finished child by walking its group's list, and one group
+                // holding every check in flight (hundreds, with hung servers) made that walk 2.4 %
+                // of the agent's CPU in issue 16's scale run.
+                for start in stride(from: 0, to: due.count, by: Self.checksPerGroup) {
+                    let batch = due[start..<min(due.count, start + Self.checksPerGroup)]
                     group.addTask {
-                        let lateness = clock.now - (origin + at)
-                        let observation = await check.run(now: Date())
-                        if Task.isCancelled { return }
-                        let unsettled = await self.record(observation, lateness: lateness)
-                        wheel.add(index, at: schedule.next(after: at, now: clock.now - origin, unsettled: unsettled))
+                        await withDiscardingTaskGroup { batchGroup in
+                            for (index, at) in batch {
+                                let check = checks[index].check
+                                let schedule = schedules[index]
+                                batchGroup.addTask {
+                                    let lateness = clock.now - (origin + at)
+                                    let observation = await check.run(now: Date())
+                                    if Task.isCancelled { return }
+                                    let unsettled = await self.record(observation, lateness: lateness)
+                                    wheel.add(index, at: schedule.next(after: at, now: clock.now - origin, unsettled: unsettled))
+                                }
+                            }
+                        }
                     }
                 }
             }
             group.cancelAll()
         }
     }
+
+    /// Checks started together under one child of the run loop's group.
+    static let checksPerGroup = 16
 
     private nonisolated func housekeeping() async {
         var seconds = 0
