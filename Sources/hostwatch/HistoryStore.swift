@@ -11,8 +11,6 @@ import Synchronization
 /// on the cooperative pool.
 final class HistoryStore: Sendable {
     private let uptime: Mutex<UptimeHistory>
-    /// How long a gap between two results of a check still counts as observed, by check.
-    private let gaps = Mutex<[CheckID: Duration]>([:])
     private let disks: Mutex<[String: DiskCheck.History]>
     private let uptimeFile: UptimeFile
     private let diskFile: DiskGrowthFile
@@ -50,16 +48,10 @@ final class HistoryStore: Sendable {
         }
     }
 
-    /// Takes up a new set of checks: a gap up to twice the interval plus the timeout is observed time.
-    func configure(_ checks: [CheckFactory.Built]) {
-        let table = Dictionary(checks.map { ($0.check.id, $0.check.timing.interval * 2 + $0.check.timing.timeout) },
-                               uniquingKeysWith: { a, _ in a })
-        gaps.withLock { $0 = table }
-    }
-
-    /// Adds one result.
-    func record(_ observation: Observation) {
-        let gap = gaps.withLock { $0[observation.check] } ?? .seconds(120)
+    /// Adds one result of a check run on `timing`: a gap up to twice the interval plus the
+    /// timeout since its result before is observed time.
+    func record(_ observation: Observation, timing: CheckTiming) {
+        let gap = timing.interval * 2 + timing.timeout
         uptime.withLock {
             $0.record(observation.check.description, ok: observation.failure == nil, at: observation.startedAt, maxGap: gap)
         }

@@ -41,14 +41,13 @@ enum RunCommand {
         // Uptime and disk growth, kept across restarts; the status page, when configured.
         let history = HistoryStore(stateDir: config.agent.stateDir, logger: logger, health: health)
         var checks = factory(config, loop, dnsLoop, history).build(config.domains, disks: true)
-        history.configure(checks)
         var pages: StatusPagePublisher?
         if let settings = config.agent.statusPage {
             pages = StatusPagePublisher(settings: settings, history: history, store: store, logger: logger)
             pages?.configure(settings, checks: checks)
         }
         let scheduler = Scheduler(config: config.agent, store: store, logger: logger, health: health)
-        await scheduler.observe(results: { history.record($0) }, status: { [pages] in pages?.update($0) })
+        await scheduler.observe(results: { history.record($0, timing: $1) }, status: { [pages] in pages?.update($0) })
         do {
             try await scheduler.prepare(checks, at: Date())
         } catch {
@@ -112,14 +111,13 @@ enum RunCommand {
             loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight)
             dnsLoop = DNSSocketLoop(maxInFlight: reloaded.agent.limits.inFlight)
             checks = factory(reloaded, loop, dnsLoop, history).build(reloaded.domains, disks: true)
-            history.configure(checks)
             if let settings = reloaded.agent.statusPage {
                 if pages == nil { pages = StatusPagePublisher(settings: settings, history: history, store: store, logger: logger) }
                 pages?.configure(settings, checks: checks)
             } else {
                 pages = nil
             }
-            await scheduler.observe(results: { history.record($0) }, status: { [pages] in pages?.update($0) })
+            await scheduler.observe(results: { history.record($0, timing: $1) }, status: { [pages] in pages?.update($0) })
             await scheduler.reconfigure(reloaded.agent, checks: checks, at: Date(), goneDomains: goneDomains(from: current, to: reloaded))
             await delivery.reconfigure(SinkFactory(loop: deliveryLoop).build(reloaded.agent.delivery.sinks), policy: reloaded.agent.delivery.retry)
             current = reloaded

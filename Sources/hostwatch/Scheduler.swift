@@ -29,14 +29,24 @@ actor Scheduler {
     /// at the next tick that can write, oldest first; at most `unattachedLimit` kept.
     private var unattached: [(id: String, pieces: [Ticket.Attachment], at: Date)] = []
     private let unattachedLimit = 50
-    private var lastResults: [CheckID: (summary: String, at: Date)] = [:]
-    /// What each check showed at its last result: ok, or its failure message.
-    private var lastShown: [CheckID: String] = [:]
-    /// The last results of each check (a bounded ring) and the latest transcript of each
-    /// failing check: the evidence of the incidents they join.
-    /// Each check's last runs, packed (`RecentRuns`: 40,000 checks × 20 runs in about 8 MB).
-    private var history: [CheckID: RecentRuns] = [:]
-    private var failingTranscripts: [CheckID: String] = [:]
+    /// What the scheduler remembers of a check's runs, in one entry per check: five
+    /// dictionaries keyed by check held 40,000 keys each (3–9 MB a dictionary, and five lookups
+    /// a result; issue 16).
+    private struct CheckMemory {
+        /// The latest run, for the metrics textfile.
+        var sample: MetricsSnapshot.CheckSample
+        /// The latest run's summary and start, for `hostwatch status`.
+        var summary: String
+        var at: Date
+        /// What the check showed at its latest run: ok, or its failure's gist.
+        var shown: String
+        /// The last runs, packed: the evidence of the incidents the check joins.
+        var recent: RecentRuns
+        /// The latest transcript while the check fails.
+        var failingTranscript: String?
+    }
+
+    private var memory: [CheckID: CheckMemory] = [:]
     private let historyLength = 20
     private var collector: EvidenceCollector
     /// Something `hostwatch status` shows changed since the snapshot was last written: a check's
@@ -61,12 +71,10 @@ actor Scheduler {
     private let routineSave: TimeInterval = 300
     /// Called after each ticket change the scheduler made (the outbox delivers at once).
     private var ticketChanged: @Sendable () -> Void = {}
-    private var resultObserver: @Sendable (Observation) -> Void = { _ in }
+    private var resultObserver: @Sendable (Observation, CheckTiming) -> Void = { _, _ in }
     private var statusObserver: @Sendable (StatusSnapshot) -> Void = { _ in }
     private var archiveAfter: Duration
     private var lastArchive: Date?
-    /// The latest run of each check, for the metrics textfile.
-    private var samples: [CheckID: MetricsSnapshot.CheckSample] = [:]
     /// The registered checks, sorted once: the textfile lists them in this order.
     private var sampleOrder: [CheckID] = []
     /// Whether observations keep coming, for the watchdog and the heartbeat.
@@ -177,7 +185,7 @@ actor Scheduler {
 
     /// Sets what to call with each result (the uptime history) and each status snapshot written
     /// (the status page); both only hand the value to a queue of their own.
-    func observe(results: @escaping @Sendable (Observation) -> Void, status: @escaping @Sendable (StatusSnapshot) -> Void) {
+    func observe(results: @escaping @Sendable (Observation, CheckTiming) -> Void, status: @escaping @Sendable (StatusSnapshot) -> Void) {
         resultObserver = results
         statusObserver = status
     }
@@ -191,7 +199,7 @@ actor Scheduler {
         statusDirty = true
         liveness = Liveness(limit: Liveness.limit(for: checks.map(\.check.timing)), startedAt: .now)
         let current = Set(checks.map(\.check.id))
-        samples = samples.filter { current.contains($0.key) }
+        memory = memory.filter { current.contains($0.key) }
         sampleOrder = current.sorted()
     }
 
@@ -203,7 +211,7 @@ actor Scheduler {
 
     /// The latest run of every check that has run, in the checks' order (the textfile's).
     func latestSamples() -> [MetricsSnapshot.CheckSample] {
-        sampleOrder.compactMap { samples[$0] }
+        sampleOrder.compactMap { memory[$0]?.sample }
     }
 
     /// How late checks started since the agent did, and how many started, by kind.
@@ -252,7 +260,7 @@ actor Scheduler {
                                     let lateness = clock.now - (origin + at)
                                     let observation = await check.run(now: Date())
                                     if Task.isCancelled { return }
-                                    let unsettled = await self.record(observation, lateness: lateness)
+                                    let unsettled = await self.record(observation, timing: check.timing, lateness: lateness)
                                     wheel.add(index, at: schedule.next(after: at, now: clock.now - origin, unsettled: unsettled))
                                 }
                             }
@@ -280,16 +288,32 @@ actor Scheduler {
         }
     }
 
-    private func record(_ observation: Observation, lateness: Duration) -> Bool {
+    private func record(_ observation: Observation, timing: CheckTiming, lateness: Duration) -> Bool {
         let now = Date()
         latenesses.record(lateness)
         started[observation.check.kind, default: 0] += 1
-        samples[observation.check] = MetricsSnapshot.CheckSample(observation)
-        resultObserver(observation)
+        resultObserver(observation, timing)
         liveness.progressed(at: .now)
-        lastResults[observation.check] = (observation.summary, observation.startedAt)
         let shown = observation.failure?.gist ?? "ok"
-        let before = lastShown.updateValue(shown, forKey: observation.check)
+        let transcript = observation.failure == nil ? nil : observation.transcript.rendered
+        let before: String?
+        // Changed in place: a copy out and back would copy the whole ring on every result.
+        if let index = memory.index(forKey: observation.check) {
+            before = memory.values[index].shown
+            memory.values[index].sample = MetricsSnapshot.CheckSample(observation)
+            memory.values[index].summary = observation.summary
+            memory.values[index].at = observation.startedAt
+            memory.values[index].shown = shown
+            memory.values[index].recent.append(at: observation.startedAt, ok: observation.failure == nil,
+                                                summary: observation.summary, duration: observation.duration)
+            memory.values[index].failingTranscript = transcript
+        } else {
+            before = nil
+            var recent = RecentRuns(capacity: historyLength)
+            recent.append(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary, duration: observation.duration)
+            memory[observation.check] = CheckMemory(sample: MetricsSnapshot.CheckSample(observation), summary: observation.summary,
+                                                    at: observation.startedAt, shown: shown, recent: recent, failingTranscript: transcript)
+        }
         if before != shown { statusDirty = true }
         // The log says what changed (issue 13): a check starting to fail, failing differently,
         // or recovering; a check that stays down is summed up once per `remind_every`.
@@ -303,14 +327,6 @@ actor Scheduler {
             logger.info("check.recovered", ["check": observation.check.description, "summary": observation.summary])
         } else {
             logger.debug("check.ok", ["check": observation.check.description, "summary": observation.summary])
-        }
-        // Changed in place: a copy out and back would copy the whole ring on every result.
-        history[observation.check, default: RecentRuns(capacity: historyLength)]
-            .append(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary, duration: observation.duration)
-        if observation.failure != nil {
-            failingTranscripts[observation.check] = observation.transcript.rendered
-        } else {
-            failingTranscripts[observation.check] = nil
         }
         let incidentsBefore = tracker.openIncidentCount
         let actions = tracker.record(observation, at: now)
@@ -445,7 +461,7 @@ actor Scheduler {
 
     /// Writes the status snapshot (`hostwatch status`).
     private func writeStatus(at now: Date) {
-        var snapshot = tracker.snapshot(at: now, lastResults: lastResults)
+        var snapshot = tracker.snapshot(at: now) { check in self.memory[check].map { ($0.summary, $0.at) } }
         for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
         writer.write(.status(snapshot))
         statusObserver(snapshot)
@@ -536,9 +552,9 @@ actor Scheduler {
         var kinds = ids.map { EvidenceSettings.kind(ofCheck: $0.kind) }
         if category == .serverDown { kinds.insert("server", at: 0) }
         kinds = kinds.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        let transcripts = ids.compactMap { check in failingTranscripts[check].map { (check: check.description, text: $0) } }.prefix(5)
+        let transcripts = ids.compactMap { check in memory[check]?.failingTranscript.map { (check: check.description, text: $0) } }.prefix(5)
         let recent = ids.prefix(20).compactMap { check in
-            history[check].map { runs in
+            memory[check].map(\.recent).map { runs in
                 (check: check.description, results: runs.runs.map { EvidenceCollector.RunRecord(at: $0.at, ok: $0.ok, summary: $0.summary, durationMs: $0.durationMs) })
             }
         }
@@ -690,7 +706,7 @@ actor Scheduler {
             // One transcript per distinct error (its gist), up to a bound per ticket.
             let attachment = EvidenceCollector.transcriptName(check: name)
             if shown.count < transcriptsPerTicket, !shown.contains(failure.gist), !shown.contains(attachment),
-               let transcript = failingTranscripts[check] {
+               let transcript = memory[check]?.failingTranscript {
                 shown.insert(failure.gist)
                 shown.insert(attachment)
                 let capped = String(decoding: Array(transcript.utf8.prefix(collector.settings.pieceBytes)), as: UTF8.self)

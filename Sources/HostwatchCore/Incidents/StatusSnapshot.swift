@@ -95,10 +95,16 @@ public struct StatusSnapshot: Sendable, Codable, Hashable {
 extension IncidentTracker {
     /// The state of every registered check and every open incident at `now`.
     public func snapshot(at now: Date, lastResults: [CheckID: (summary: String, at: Date)] = [:]) -> StatusSnapshot {
+        snapshot(at: now) { lastResults[$0] }
+    }
+
+    /// The same, asking `lastResult` for each check's latest summary and start.
+    public func snapshot(at now: Date, lastResult: (CheckID) -> (summary: String, at: Date)?) -> StatusSnapshot {
         let active = silencesActive(at: now)
         let checks = registeredChecks.map { check -> StatusSnapshot.CheckStatus in
             let s = state.checks[check] ?? CheckState()
             let subject = subject(of: check)
+            let last = lastResult(check)
             let stateName = s.debounce.isDown ? "down" : (s.debounce.consecutiveFailures > 0 ? "failing" : "ok")
             let silencedUntil = subject.flatMap { sub in
                 active.filter { $0.covers(domain: sub.domain, endpoint: sub.endpoint, isLocal: sub.isLocal) }.map(\.end).max()
@@ -108,7 +114,7 @@ extension IncidentTracker {
                                               failuresToOpen: subject?.timing.failures ?? 0,
                                               downSince: s.debounce.isDown ? s.debounce.failingSince : nil,
                                               silencedUntil: silencedUntil, incident: s.incident,
-                                              lastResult: lastResults[check]?.summary, lastRun: lastResults[check]?.at)
+                                              lastResult: last?.summary, lastRun: last?.at)
         }
         let incidents = state.incidents.values.sorted { $0.key < $1.key }.map { incident in
             StatusSnapshot.IncidentStatus(key: incident.key, ticket: nil, since: incident.since,
