@@ -553,11 +553,7 @@ actor Scheduler {
         if category == .serverDown { kinds.insert("server", at: 0) }
         kinds = kinds.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let transcripts = ids.compactMap { check in memory[check]?.failingTranscript.map { (check: check.description, text: $0) } }.prefix(5)
-        let recent = ids.prefix(20).compactMap { check in
-            memory[check].map(\.recent).map { runs in
-                (check: check.description, results: runs.runs.map { EvidenceCollector.RunRecord(at: $0.at, ok: $0.ok, summary: $0.summary, durationMs: $0.durationMs) })
-            }
-        }
+        let recent = ids.prefix(20).compactMap { check in memory[check].map { (check: check.description, results: $0.recent.runs) } }
         var request = EvidenceCollector.Request(ticketID: id, domains: Array(domains.prefix(50)), kinds: kinds,
                                                 transcripts: Array(transcripts), history: recent)
         if key.hasPrefix("upstream:") { request.upstream = String(key.dropFirst("upstream:".count)) }

@@ -15,6 +15,13 @@ public struct RecentRuns: Sendable, Hashable {
         /// The failure's message; empty for a passing run.
         public var summary: String
         public var durationMs: Double
+
+        public init(at: Date, ok: Bool, summary: String, durationMs: Double) {
+            self.at = at
+            self.ok = ok
+            self.summary = summary
+            self.durationMs = durationMs
+        }
     }
 
     public let capacity: Int

@@ -17,32 +17,18 @@ public struct EvidenceCollector: Sendable {
         /// The latest transcript per failing check (at most a few).
         public var transcripts: [(check: String, text: String)]
         /// The recent results per affected check, oldest first.
-        public var history: [(check: String, results: [RunRecord])]
+        public var history: [(check: String, results: [RecentRuns.Run])]
         /// The upstream of an upstream incident (`unix:/run/php/php8.2-fpm.sock`): probed, and
         /// the web server's log lines naming it are kept as well as those naming the domains.
         public var upstream: String?
 
         public init(ticketID: String, domains: [String], kinds: [String], transcripts: [(check: String, text: String)],
-                    history: [(check: String, results: [RunRecord])]) {
+                    history: [(check: String, results: [RecentRuns.Run])]) {
             self.ticketID = ticketID
             self.domains = domains
             self.kinds = kinds
             self.transcripts = transcripts
             self.history = history
-        }
-    }
-
-    /// One past result of a check.
-    public struct RunRecord: Sendable, Hashable {
-        public var at: Date
-        public var ok: Bool
-        public var summary: String
-        public var durationMs: Double
-        public init(at: Date, ok: Bool, summary: String, durationMs: Double) {
-            self.at = at
-            self.ok = ok
-            self.summary = summary
-            self.durationMs = durationMs
         }
     }
 
