@@ -15,8 +15,10 @@ import Synchronization
 /// `host`) runs on its own.
 public final class SharedMailTransport: MailTransport {
     private enum Entry {
-        /// Started at `since`; these wait for its session.
-        case running(since: ContinuousClock.Instant, waiters: [CheckedContinuation<MailSession, Never>])
+        /// Every equal request meanwhile awaits this one session. It runs in a task of its own, so
+        /// the check that started it being cancelled leaves the others their answer (the
+        /// session ends within its timeout either way).
+        case running(Task<MailSession, Never>)
         case done(MailSession, startedAt: ContinuousClock.Instant)
     }
 
@@ -24,80 +26,44 @@ public final class SharedMailTransport: MailTransport {
     public let within: Duration
     private let clock = ContinuousClock()
     private let table = Mutex<[MailRequest: Entry]>([:])
-    /// Sessions run and sessions handed on, for the log and the benchmark.
-    private let counts = Mutex<(run: Int, shared: Int)>((0, 0))
 
     public init(_ base: any MailTransport, within: Duration) {
         self.base = base
         self.within = within
     }
 
-    /// How many sessions were run and how many answers were shared since the start.
-    public var figures: (run: Int, shared: Int) { counts.withLock { $0 } }
-
     public func perform(_ request: MailRequest) async -> MailSession {
         guard within > .zero else { return await base.perform(request) }
         enum Plan {
-            case run
-            case wait
+            case run(Task<MailSession, Never>, since: ContinuousClock.Instant)
+            case join(Task<MailSession, Never>)
             case take(MailSession, age: Duration)
         }
         let now = clock.now
-        // A plan made under the lock; a waiter's continuation is added under the same lock below,
-        // so a session that finishes in between is never missed.
         let plan: Plan = table.withLock { table in
             switch table[request] {
-            case .running?:
-                return .wait
+            case .running(let session)?:
+                return .join(session)
             case .done(let session, let startedAt)? where startedAt.duration(to: now) < within:
                 return .take(session, age: startedAt.duration(to: now))
             default:
                 if table.count >= 4096 { Self.prune(&table, before: now - within) }
-                table[request] = .running(since: now, waiters: [])
-                return .run
+                let base = base
+                let session = Task { await base.perform(request) }
+                table[request] = .running(session)
+                return .run(session, since: now)
             }
         }
         switch plan {
         case .take(let session, let age):
-            counts.withLock { $0.shared += 1 }
             return Self.shared(session, age: age)
-        case .wait:
-            let session = await withCheckedContinuation { (continuation: CheckedContinuation<MailSession, Never>) in
-                let (finished, orphaned): (MailSession?, Bool) = table.withLock { table in
-                    switch table[request] {
-                    case .running(let since, var waiters)?:
-                        waiters.append(continuation)
-                        table[request] = .running(since: since, waiters: waiters)
-                        return (nil, false)
-                    case .done(let session, _)?:
-                        return (session, false)
-                    case nil:
-                        // Pruned in between: this waiter runs the session itself.
-                        table[request] = .running(since: clock.now, waiters: [continuation])
-                        return (nil, true)
-                    }
-                }
-                if let finished { continuation.resume(returning: finished) }
-                if orphaned { Task { publish(request, await base.perform(request)) } }
-            }
-            counts.withLock { $0.shared += 1 }
-            return Self.shared(session, age: nil)
-        case .run:
-            let session = await base.perform(request)
-            publish(request, session)
+        case .join(let running):
+            return Self.shared(await running.value, age: nil)
+        case .run(let running, let since):
+            let session = await running.value
+            table.withLock { $0[request] = .done(session, startedAt: since) }
             return session
         }
-    }
-
-    /// Keeps a finished session for `within` and hands it to everyone waiting for it.
-    private func publish(_ request: MailRequest, _ session: MailSession) {
-        let waiters: [CheckedContinuation<MailSession, Never>] = table.withLock { table in
-            guard case .running(let since, let waiters)? = table[request] else { return [] }
-            table[request] = .done(session, startedAt: since)
-            return waiters
-        }
-        counts.withLock { $0.run += 1 }
-        for waiter in waiters { waiter.resume(returning: session) }
     }
 
     /// The session as a check that did not run it sees it: the transcript says so.
@@ -108,6 +74,7 @@ public final class SharedMailTransport: MailTransport {
         return copy
     }
 
+    /// Drops finished sessions too old to hand on (a running one is still awaited).
     private static func prune(_ table: inout [MailRequest: Entry], before cutoff: ContinuousClock.Instant) {
         table = table.filter { _, entry in
             if case .done(_, let startedAt) = entry { return startedAt >= cutoff }
