@@ -33,17 +33,36 @@ actor Scheduler {
     /// dictionaries keyed by check held 40,000 keys each (3–9 MB a dictionary, and five lookups
     /// a result; issue 16).
     private struct CheckMemory {
-        /// The latest run, for the metrics textfile.
+        /// The latest run, for the metrics textfile (and its start for `hostwatch status`).
         var sample: MetricsSnapshot.CheckSample
-        /// The latest run's summary and start, for `hostwatch status`.
+        /// The latest run's summary, for `hostwatch status`.
         var summary: String
-        var at: Date
         /// What the check showed at its latest run: ok, or its failure's gist.
         var shown: String
         /// The last runs, packed: the evidence of the incidents the check joins.
         var recent: RecentRuns
         /// The latest transcript while the check fails.
         var failingTranscript: String?
+
+        init(_ observation: Observation, runsKept: Int) {
+            sample = MetricsSnapshot.CheckSample(observation)
+            summary = ""
+            shown = ""
+            recent = RecentRuns(capacity: runsKept)
+            remember(observation)
+        }
+
+        /// Takes in a new run; returns what the check showed before it.
+        @discardableResult
+        mutating func remember(_ observation: Observation) -> String {
+            let before = shown
+            sample = MetricsSnapshot.CheckSample(observation)
+            summary = observation.summary
+            shown = observation.failure?.gist ?? "ok"
+            recent.append(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary, duration: observation.duration)
+            failingTranscript = observation.failure == nil ? nil : observation.transcript.rendered
+            return before
+        }
     }
 
     private var memory: [CheckID: CheckMemory] = [:]
@@ -295,24 +314,13 @@ actor Scheduler {
         resultObserver(observation, timing)
         liveness.progressed(at: .now)
         let shown = observation.failure?.gist ?? "ok"
-        let transcript = observation.failure == nil ? nil : observation.transcript.rendered
         let before: String?
         // Changed in place: a copy out and back would copy the whole ring on every result.
         if let index = memory.index(forKey: observation.check) {
-            before = memory.values[index].shown
-            memory.values[index].sample = MetricsSnapshot.CheckSample(observation)
-            memory.values[index].summary = observation.summary
-            memory.values[index].at = observation.startedAt
-            memory.values[index].shown = shown
-            memory.values[index].recent.append(at: observation.startedAt, ok: observation.failure == nil,
-                                                summary: observation.summary, duration: observation.duration)
-            memory.values[index].failingTranscript = transcript
+            before = memory.values[index].remember(observation)
         } else {
             before = nil
-            var recent = RecentRuns(capacity: historyLength)
-            recent.append(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary, duration: observation.duration)
-            memory[observation.check] = CheckMemory(sample: MetricsSnapshot.CheckSample(observation), summary: observation.summary,
-                                                    at: observation.startedAt, shown: shown, recent: recent, failingTranscript: transcript)
+            memory[observation.check] = CheckMemory(observation, runsKept: historyLength)
         }
         if before != shown { statusDirty = true }
         // The log says what changed (issue 13): a check starting to fail, failing differently,
@@ -392,7 +400,7 @@ actor Scheduler {
         }
         let sinceStatus = lastStatusWrite.map { now.timeIntervalSince($0) } ?? .infinity
         if (incidentsChanged && sinceStatus >= min(statusEvery, soonSave))
-            || (statusDirty && sinceStatus >= statusEvery && sinceStatus >= WritePace.gap(base: statusEvery, bytes: Self.size(of: statusPath))) {
+            || (statusDirty && Self.routineWriteDue(since: sinceStatus, base: statusEvery, path: statusPath)) {
             writeStatus(at: now)
         }
         // Once an hour, resolved tickets past `tickets.archive_after` move to the archive.
@@ -445,23 +453,24 @@ actor Scheduler {
         let since = lastStateSave.map { now.timeIntervalSince($0) } ?? .infinity
         // Paced by the file's size (`WritePace`): 2.5 MB at 40,000 checks is saved every ten
         // minutes for debounce counters and members joining, at once for incidents.
-        guard force || (since >= soonSave && (stateChanged || since >= routineSave)
-                        && since >= WritePace.gap(base: stateChanged ? soonSave : routineSave, bytes: Self.size(of: stateFile.path)))
-        else { return }
+        guard force || Self.routineWriteDue(since: since, base: stateChanged ? soonSave : routineSave, path: stateFile.path) else { return }
         writer.write(.state(tracker.state))
         lastStateSave = now
         stateChanged = false
     }
 
-    /// The size of a file in the state folder (0 when it is not there yet).
-    private static func size(of path: String) -> Int {
+    /// True when a routine rewrite of the file at `path` is due: at least `base` since the last
+    /// one, and at least the gap `WritePace` allows for the file's size (looked up only then).
+    private static func routineWriteDue(since: TimeInterval, base: TimeInterval, path: String) -> Bool {
+        guard since >= base else { return false }
         var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+        let bytes = stat(path, &info) == 0 ? Int(info.st_size) : 0
+        return since >= WritePace.gap(base: base, bytes: bytes)
     }
 
     /// Writes the status snapshot (`hostwatch status`).
     private func writeStatus(at now: Date) {
-        var snapshot = tracker.snapshot(at: now) { check in self.memory[check].map { ($0.summary, $0.at) } }
+        var snapshot = tracker.snapshot(at: now) { check in self.memory[check].map { ($0.summary, $0.sample.startedAt) } }
         for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
         writer.write(.status(snapshot))
         statusObserver(snapshot)
