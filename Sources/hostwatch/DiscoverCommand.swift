@@ -55,9 +55,8 @@ enum DiscoverCommand {
     static func discover(_ config: LoadedConfig) -> (DiscoverySources.Run, DiscoveryOutcome) {
         let sources = DiscoverySources(settings: config.agent.discovery).run()
         let folder = DiscoveredFolder(checksDir: config.agent.checksDir)
-        let handWritten = Set(config.domains.filter { !$0.file.hasPrefix(folder.path + "/") }.map { $0.domain.lowercased() })
         let outcome = DiscoveryOutcome(readings: sources.readings, accounts: sources.accounts, settings: config.agent.discovery,
-                                       server: config.agent.server, existing: folder.existing(), handWritten: handWritten,
+                                       server: config.agent.server, existing: folder.existing(), handWritten: config.origins.handWritten,
                                        failedSources: sources.failed)
         return (sources, outcome)
     }

@@ -33,8 +33,12 @@ actor Scheduler {
     /// dictionaries keyed by check held 40,000 keys each (3–9 MB a dictionary, and five lookups
     /// a result; issue 16).
     private struct CheckMemory {
-        /// The latest run, for the metrics textfile (and its start for `hostwatch status`).
-        var sample: MetricsSnapshot.CheckSample
+        /// The latest run, for the metrics textfile (and its start for `hostwatch status`); the
+        /// check is the key, not kept twice.
+        var up: Bool
+        var startedAt: Date
+        var duration: Duration
+        var certificateExpiry: Date?
         /// The latest run's summary, for `hostwatch status`.
         var summary: String
         /// What the check showed at its latest run: ok, or its failure's gist.
@@ -45,7 +49,9 @@ actor Scheduler {
         var failingTranscript: String?
 
         init(_ observation: Observation, runsKept: Int) {
-            sample = MetricsSnapshot.CheckSample(observation)
+            up = false
+            startedAt = observation.startedAt
+            duration = .zero
             summary = ""
             shown = ""
             recent = RecentRuns(capacity: runsKept)
@@ -56,7 +62,10 @@ actor Scheduler {
         @discardableResult
         mutating func remember(_ observation: Observation) -> String {
             let before = shown
-            sample = MetricsSnapshot.CheckSample(observation)
+            up = observation.failure == nil
+            startedAt = observation.startedAt
+            duration = observation.duration
+            certificateExpiry = observation.certificateExpiry
             summary = observation.summary
             shown = observation.failure?.gist ?? "ok"
             recent.append(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary, duration: observation.duration)
@@ -116,8 +125,6 @@ actor Scheduler {
     private let remediationFile: JSONStateFile<[RemediationPlanner.Run]>
     /// Commands that ran, waiting to see whether their incident resolves within `verify_within`.
     private var verifying: [String: (rule: RemediationRule, ranAt: Date, openedAt: Date)] = [:]
-    /// Registered checks by name (`shop.test/web`), for the names tickets carry.
-    private var checksByName: [String: CheckID] = [:]
     private let transcriptsPerTicket = 20
 
     init(config: AgentConfig, store: FileTicketStore, logger: Logger, health: StateFolderHealth) {
@@ -211,7 +218,6 @@ actor Scheduler {
 
     private func register(_ checks: [CheckFactory.Built]) {
         for built in checks { tracker.register(built.check.id, subject: built.subject) }
-        checksByName = Dictionary(checks.map { ($0.check.id.description, $0.check.id) }, uniquingKeysWith: { a, _ in a })
         checkCount = checks.count
         let shortest = checks.map { $0.check.timing.interval }.min() ?? .seconds(1)
         statusEvery = max(1, shortest.timeInterval)
@@ -230,7 +236,10 @@ actor Scheduler {
 
     /// The latest run of every check that has run, in the checks' order (the textfile's).
     func latestSamples() -> [MetricsSnapshot.CheckSample] {
-        sampleOrder.compactMap { memory[$0]?.sample }
+        sampleOrder.compactMap { check in
+            memory[check].map { MetricsSnapshot.CheckSample(check: check, up: $0.up, startedAt: $0.startedAt, duration: $0.duration,
+                                                            certificateExpiry: $0.certificateExpiry) }
+        }
     }
 
     /// How late checks started since the agent did, and how many started, by kind.
@@ -243,15 +252,15 @@ actor Scheduler {
     /// One loop wakes once per slot of the grid and starts the checks due in it, each on a child
     /// task that lives only while its check runs: a sleeping task per check cost ~2.4 KB each,
     /// 100 MB for 40,000 checks (issue 16), and a timer each.
-    nonisolated func run(_ checks: [CheckFactory.Built]) async {
+    nonisolated func run(_ checks: [any Check]) async {
         let clock = ContinuousClock()
         let origin = clock.now
-        let slot = checks.map { CheckSchedule.slot(for: min($0.check.timing.interval, $0.check.timing.retryInterval)) }.min()
+        let slot = checks.map { CheckSchedule.slot(for: min($0.timing.interval, $0.timing.retryInterval)) }.min()
             ?? .milliseconds(250)
         let firstWithin = CheckSchedule.firstWithin(count: checks.count)
-        let schedules = checks.map { built in
-            CheckSchedule(interval: built.check.timing.interval, retryInterval: built.check.timing.retryInterval,
-                          seed: Self.stableHash(built.check.id.description), slot: slot, firstWithin: firstWithin)
+        let schedules = checks.map { check in
+            CheckSchedule(interval: check.timing.interval, retryInterval: check.timing.retryInterval,
+                          seed: Self.stableHash(check.id.description), slot: slot, firstWithin: firstWithin)
         }
         let wheel = DueWheel(slot: slot)
         for index in schedules.indices { wheel.add(index, at: schedules[index].first) }
@@ -273,7 +282,7 @@ actor Scheduler {
                     group.addTask {
                         await withDiscardingTaskGroup { batchGroup in
                             for (index, at) in batch {
-                                let check = checks[index].check
+                                let check = checks[index]
                                 let schedule = schedules[index]
                                 batchGroup.addTask {
                                     let lateness = clock.now - (origin + at)
@@ -470,7 +479,7 @@ actor Scheduler {
 
     /// Writes the status snapshot (`hostwatch status`).
     private func writeStatus(at now: Date) {
-        var snapshot = tracker.snapshot(at: now) { check in self.memory[check].map { ($0.summary, $0.sample.startedAt) } }
+        var snapshot = tracker.snapshot(at: now) { check in self.memory[check].map { ($0.summary, $0.startedAt) } }
         for i in snapshot.incidents.indices { snapshot.incidents[i].ticket = ticketIDs[snapshot.incidents[i].key] }
         writer.write(.status(snapshot))
         statusObserver(snapshot)
@@ -557,7 +566,7 @@ actor Scheduler {
     /// Collects the evidence of a new or reopened ticket in the background and attaches it when
     /// done (a step says so): the ticket is filed at once, the evidence follows in seconds.
     private func gatherEvidence(for id: String, key: String, checks: [String], domains: [String], category: HostwatchCore.Category) {
-        let ids = checks.compactMap { text in checksByName[text] }
+        let ids = checks.compactMap { CheckID(description: $0) }
         var kinds = ids.map { EvidenceSettings.kind(ofCheck: $0.kind) }
         if category == .serverDown { kinds.insert("server", at: 0) }
         kinds = kinds.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
@@ -705,7 +714,7 @@ actor Scheduler {
     /// The line (and, for an error not shown yet, the transcript) of each check not listed yet.
     private func collectMembers(_ checks: [String], into evidence: inout MemberEvidence, listed: inout Set<String>, shown: inout Set<String>) {
         for name in checks where !listed.contains(name) && listed.count < membersListed {
-            guard let check = checksByName[name], let (since, failure) = tracker.failure(of: check) else { continue }
+            guard let check = CheckID(description: name), let (since, failure) = tracker.failure(of: check) else { continue }
             listed.insert(name)
             evidence.lines += "\(RFC3339.format(since))  \(name)  \(failure.message)\n"
             // One transcript per distinct error (its gist), up to a bound per ticket.

@@ -20,6 +20,22 @@ public struct CheckID: Hashable, Sendable, Codable, Comparable, CustomStringConv
         return "\(target)/\(kind)"
     }
 
+    /// The check a description names (`example.org/web`, `example.org/smtp[1]`): tickets carry
+    /// checks by these names. Nil for anything else.
+    public init?(description: String) {
+        guard let slash = description.firstIndex(of: "/") else { return nil }
+        let target = String(description[..<slash])
+        var kind = description[description.index(after: slash)...]
+        var index: Int?
+        if kind.hasSuffix("]"), let open = kind.firstIndex(of: "[") {
+            guard let number = Int(kind[kind.index(after: open)..<kind.index(before: kind.endIndex)]), number >= 0 else { return nil }
+            index = number
+            kind = kind[..<open]
+        }
+        guard !target.isEmpty, !kind.isEmpty, !kind.contains("/"), !kind.contains("[") else { return nil }
+        self.init(target: target, kind: String(kind), index: index)
+    }
+
     /// In the order of the descriptions, compared without building them (sorting ten thousand
     /// checks built two strings per comparison): byte by byte while both are ASCII, which is
     /// the strings' own order there, else by the descriptions themselves.

@@ -70,7 +70,7 @@ extension IncidentTracker {
             var days = 0
             for check in down {
                 if let d = subjects[check]?.domain, !domains.contains(d) { domains.append(d) }
-                days = max(days, state.checks[check]?.lastFailure?.daysLeft ?? 0)
+                days = max(days, state.checks[check].lastFailure?.daysLeft ?? 0)
             }
             let named = domains.count <= 3 ? domains.joined(separator: ", ")
                 : domains.prefix(3).joined(separator: ", ") + " and \(domains.count - 3) more"

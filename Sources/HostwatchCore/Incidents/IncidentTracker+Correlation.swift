@@ -36,7 +36,7 @@ extension IncidentTracker {
     mutating func settleUndecided(in group: String?, at now: Date, deadlinePassed: Bool) -> [IncidentAction] {
         var actions: [IncidentAction] = []
         for (check, waiting) in correlation.undecided.sorted(by: { $0.key < $1.key }) where group == nil || waiting.group == group {
-            guard let subject = subjects[check], var checkState = state.checks[check], checkState.debounce.isDown,
+            guard let subject = subjects[check], case var checkState = state.checks[check], checkState.debounce.isDown,
                   checkState.incident == nil, let failure = checkState.lastFailure else {
                 correlation.undecided[check] = nil
                 continue
@@ -65,7 +65,7 @@ extension IncidentTracker {
     func gatewaySymptom(of checks: Set<CheckID>) -> String {
         var counts: [Int: Int] = [:]
         for check in checks {
-            if let status = state.checks[check]?.lastFailure?.httpStatus { counts[status, default: 0] += 1 }
+            if let status = state.checks[check].lastFailure?.httpStatus { counts[status, default: 0] += 1 }
         }
         guard let top = counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else { return "time out" }
         return counts.count == 1 ? "answer \(top.key)" : "answer \(top.key) (and other 5xx)"

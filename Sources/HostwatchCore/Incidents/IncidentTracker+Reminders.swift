@@ -46,12 +46,13 @@ extension IncidentTracker {
 extension IncidentTracker {
     /// Every check that is down now, in order (for the log's periodic summary).
     public var checksDown: [CheckID] {
-        state.checks.filter { $0.value.debounce.isDown }.map(\.key).sorted()
+        state.checks.stored.filter { $0.value.debounce.isDown }.map(\.key).sorted()
     }
 
     /// When a check started failing, and how it fails now, while it fails.
     public func failure(of check: CheckID) -> (since: Date, failure: CheckFailure)? {
-        guard let s = state.checks[check], let failure = s.lastFailure, let since = s.debounce.failingSince else { return nil }
+        let s = state.checks[check]
+        guard let failure = s.lastFailure, let since = s.debounce.failingSince else { return nil }
         return (since, failure)
     }
 
@@ -82,7 +83,7 @@ extension IncidentTracker {
     /// continuation of the old one (issue 15's kill test).
     public mutating func ticketResolvedBefore(key: String, at time: Date) {
         guard let incident = state.incidents.removeValue(forKey: key) else { return }
-        for check in incident.members where state.checks[check]?.incident == key {
+        for check in incident.members where state.checks[check].incident == key {
             state.checks[check] = CheckState()
         }
         for child in incident.children { state.incidents[child]?.parent = nil }

@@ -102,7 +102,7 @@ extension IncidentTracker {
     public func snapshot(at now: Date, lastResult: (CheckID) -> (summary: String, at: Date)?) -> StatusSnapshot {
         let active = silencesActive(at: now)
         let checks = registeredChecks.map { check -> StatusSnapshot.CheckStatus in
-            let s = state.checks[check] ?? CheckState()
+            let s = state.checks[check]
             let subject = subject(of: check)
             let last = lastResult(check)
             let stateName = s.debounce.isDown ? "down" : (s.debounce.consecutiveFailures > 0 ? "failing" : "ok")

@@ -9,6 +9,48 @@ public struct LoadedConfig: Sendable {
     public var path: String
     /// Notices that do not make the config invalid.
     public var notices: [ConfigError]
+    /// Where the domains came from, kept by `releasingDomains()`.
+    private var keptOrigins: DomainOrigins?
+
+    public init(agent: AgentConfig, domains: [DomainConfig], path: String, notices: [ConfigError]) {
+        self.agent = agent
+        self.domains = domains
+        self.path = path
+        self.notices = notices
+    }
+
+    /// The domains by where they were read: what a running agent still needs of them once
+    /// their checks are built (the rediscovery's hand-written set, the reload's gone domains).
+    public struct DomainOrigins: Sendable, Equatable {
+        /// Lower-case names of the domains whose file someone wrote by hand.
+        public var handWritten: Set<String> = []
+        /// Lower-case names of the domains read from `checks/discovered/`.
+        public var generated: Set<String> = []
+        public var count: Int { handWritten.count + generated.count }
+    }
+
+    public var origins: DomainOrigins {
+        if let keptOrigins { return keptOrigins }
+        let folder = DiscoveredFolder(checksDir: agent.checksDir).path + "/"
+        var origins = DomainOrigins()
+        for domain in domains {
+            if domain.file.hasPrefix(folder) {
+                origins.generated.insert(domain.domain.lowercased())
+            } else {
+                origins.handWritten.insert(domain.domain.lowercased())
+            }
+        }
+        return origins
+    }
+
+    /// This config without its parsed domain files, their origins kept: the agent lets the
+    /// files go once it has built their checks (8 MB at 10,000 domains, issue 16).
+    public func releasingDomains() -> LoadedConfig {
+        var slim = self
+        slim.keptOrigins = origins
+        slim.domains = []
+        return slim
+    }
 }
 
 /// Reads config files from disk and reports every problem with its position (DESIGN.md §8).

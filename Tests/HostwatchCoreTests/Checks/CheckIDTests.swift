@@ -18,6 +18,21 @@ import Testing
             }
         }
     }
+
+    /// Tickets name their checks by description; the scheduler reads the names back.
+    @Test func readsBackEveryDescription() {
+        for target in ["a.test", "bücher.test", "xn--bcher-kva.test", "web01"] {
+            for kind in ["web", "smtp", "mail_roundtrip", "disk"] {
+                for index in [nil, 0, 3, 12] as [Int?] {
+                    let id = CheckID(target: target, kind: kind, index: index)
+                    #expect(CheckID(description: id.description) == id)
+                }
+            }
+        }
+        for text in ["", "a.test", "/web", "a.test/", "a.test/web[", "a.test/web[x]", "a.test/web[-1]", "a.test/w/b", "a.test/[1]"] {
+            #expect(CheckID(description: text) == nil, "\(text)")
+        }
+    }
 }
 
 @Suite struct ByteSearchTests {
