@@ -44,4 +44,54 @@ static inline CURLSH *hw_share_tls_sessions(void) {
 
 static inline CURLMcode hw_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 
+/* libcurl's socket interface (curl_multi_socket_action): libcurl says which sockets it waits on
+   and when its next timeout is; the loop waits with epoll and tells it what happened. Work per
+   wake-up then follows the sockets that are ready, not every transfer in flight. */
+typedef int (*hw_socket_callback)(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp);
+typedef int (*hw_timer_callback)(CURLM *multi, long timeout_ms, void *userp);
+static inline CURLMcode hw_multi_use_sockets(CURLM *m, hw_socket_callback sockets, hw_timer_callback timer, void *userp) {
+    CURLMcode code = curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, sockets);
+    if (code == CURLM_OK) code = curl_multi_setopt(m, CURLMOPT_SOCKETDATA, userp);
+    if (code == CURLM_OK) code = curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, timer);
+    if (code == CURLM_OK) code = curl_multi_setopt(m, CURLMOPT_TIMERDATA, userp);
+    return code;
+}
+
+/* epoll and eventfd, which Swift's Glibc module does not import; plain arguments, so Swift never
+   sees the packed `struct epoll_event`. */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <errno.h>
+static inline int hw_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+/* Waits on `fd` for reading (`in`) and/or writing (`out`): modifies the registration, or adds one. */
+static inline int hw_epoll_watch(int ep, int fd, int in, int out) {
+    struct epoll_event event = { 0 };
+    event.events = (in ? EPOLLIN : 0) | (out ? EPOLLOUT : 0);
+    event.data.fd = fd;
+    if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &event) == 0) return 0;
+    if (errno != ENOENT) return -1;
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event);
+}
+static inline int hw_epoll_forget(int ep, int fd) {
+    struct epoll_event event = { 0 };
+    return epoll_ctl(ep, EPOLL_CTL_DEL, fd, &event);
+}
+enum { HW_READY_IN = 1, HW_READY_OUT = 2, HW_READY_ERR = 4 };
+/* Up to `max` ready sockets into `fds`, with HW_READY_* bits in `ready`. */
+static inline int hw_epoll_wait(int ep, int *fds, int *ready, int max, int timeout_ms) {
+    struct epoll_event events[64];
+    if (max > 64) max = 64;
+    int count = epoll_wait(ep, events, max, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        fds[i] = events[i].data.fd;
+        uint32_t e = events[i].events;
+        ready[i] = ((e & EPOLLIN) ? HW_READY_IN : 0) | ((e & EPOLLOUT) ? HW_READY_OUT : 0)
+                 | ((e & (EPOLLERR | EPOLLHUP)) ? HW_READY_ERR : 0);
+    }
+    return count;
+}
+static inline int hw_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+static inline void hw_eventfd_signal(int fd) { eventfd_t one = 1; (void)eventfd_write(fd, one); }
+static inline void hw_eventfd_drain(int fd) { eventfd_t value; (void)eventfd_read(fd, &value); }
+
 #endif
