@@ -44,6 +44,24 @@ import Testing
         ], "\(lines)")
     }
 
+    /// A running agent keeps only where each domain came from; a hand-written file wins over a
+    /// generated one for the same domain, and the domain counts as hand-written.
+    @Test func theOriginsOfTheDomainsAreKeptWhenTheFilesAreLetGo() throws {
+        let dir = NSTemporaryDirectory() + "hostwatch-config-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir + "/checks/discovered", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"{ server: { name: "w", address: "127.0.0.1" } }"#.write(toFile: dir + "/hostwatch.json5", atomically: true, encoding: .utf8)
+        try #"{ domain: "Hand.test" }"#.write(toFile: dir + "/checks/hand.test.json5", atomically: true, encoding: .utf8)
+        try #"{ domain: "hand.test" }"#.write(toFile: dir + "/checks/discovered/hand.test.json5", atomically: true, encoding: .utf8)
+        try #"{ domain: "found.test" }"#.write(toFile: dir + "/checks/discovered/found.test.json5", atomically: true, encoding: .utf8)
+        let config = try ConfigFile.load(path: dir + "/hostwatch.json5")
+        #expect(config.domains.map(\.domain).sorted() == ["Hand.test", "found.test"])
+        let slim = config.releasingDomains()
+        #expect(slim.domains.isEmpty)
+        #expect(slim.origins.handWritten == ["hand.test"])
+        #expect(slim.origins.generated == ["found.test"])
+    }
+
     @Test func aMissingOrUnreadableFileIsAClearError() throws {
         let error = try #require(throws: ConfigLoadError.self) { try ConfigFile.load(path: "/nonexistent/hostwatch.json5") }
         #expect(error.description == "/nonexistent/hostwatch.json5: no such file")

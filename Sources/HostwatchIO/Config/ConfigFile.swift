@@ -9,15 +9,8 @@ public struct LoadedConfig: Sendable {
     public var path: String
     /// Notices that do not make the config invalid.
     public var notices: [ConfigError]
-    /// Where the domains came from, kept by `releasingDomains()`.
-    private var keptOrigins: DomainOrigins?
-
-    public init(agent: AgentConfig, domains: [DomainConfig], path: String, notices: [ConfigError]) {
-        self.agent = agent
-        self.domains = domains
-        self.path = path
-        self.notices = notices
-    }
+    /// Where the domains came from, recorded as their files were read.
+    public var origins = DomainOrigins()
 
     /// The domains by where they were read: what a running agent still needs of them once
     /// their checks are built (the rediscovery's hand-written set, the reload's gone domains).
@@ -26,28 +19,12 @@ public struct LoadedConfig: Sendable {
         public var handWritten: Set<String> = []
         /// Lower-case names of the domains read from `checks/discovered/`.
         public var generated: Set<String> = []
-        public var count: Int { handWritten.count + generated.count }
-    }
-
-    public var origins: DomainOrigins {
-        if let keptOrigins { return keptOrigins }
-        let folder = DiscoveredFolder(checksDir: agent.checksDir).path + "/"
-        var origins = DomainOrigins()
-        for domain in domains {
-            if domain.file.hasPrefix(folder) {
-                origins.generated.insert(domain.domain.lowercased())
-            } else {
-                origins.handWritten.insert(domain.domain.lowercased())
-            }
-        }
-        return origins
     }
 
     /// This config without its parsed domain files, their origins kept: the agent lets the
     /// files go once it has built their checks (8 MB at 10,000 domains, issue 16).
     public func releasingDomains() -> LoadedConfig {
         var slim = self
-        slim.keptOrigins = origins
         slim.domains = []
         return slim
     }
@@ -73,26 +50,30 @@ public enum ConfigFile {
         let checksDir = agent?.checksDir ?? resolve(AgentConfig.checksFolder(in: root) ?? "checks")
         let defaults = agent?.defaults ?? AgentConfig.Defaults()
         var domains: [DomainConfig] = []
+        var origins = LoadedConfig.DomainOrigins()
         var seen: [String: String] = [:]
         // Generated files (`checks/discovered/`, written by `hostwatch discover --write`) load
         // after the hand-written ones: a hand-written file for the same domain wins whole.
         let discoveredDir = checksDir + "/" + DiscoveredFolder.name
         let generated = FileManager.default.fileExists(atPath: discoveredDir)
             ? domainFiles(in: discoveredDir, problems: problems, configPath: path) : []
-        for file in domainFiles(in: checksDir, problems: problems, configPath: path) + generated {
+        let handWritten = domainFiles(in: checksDir, problems: problems, configPath: path)
+        for (file, isGenerated) in handWritten.map({ ($0, false) }) + generated.map({ ($0, true) }) {
             guard let root = parse(file, problems: problems),
                   let domain = DomainConfig.read(root, file: file, defaults: defaults, problems: problems) else { continue }
-            if generated.contains(file), seen[domain.domain.lowercased()] != nil { continue }
-            if let other = seen[domain.domain.lowercased()] {
+            let name = domain.domain.lowercased()
+            if isGenerated, seen[name] != nil { continue }
+            if let other = seen[name] {
                 problems.add(ConfigError(file: file, position: nil, path: "domain",
                                          message: "\"\(domain.domain)\" is already configured in \(other)"))
                 continue
             }
-            seen[domain.domain.lowercased()] = file
+            seen[name] = file
             domains.append(domain)
+            if isGenerated { origins.generated.insert(name) } else { origins.handWritten.insert(name) }
         }
         guard let agent, !problems.hasErrors else { throw ConfigLoadError(errors: Self.ordered(problems.errors)) }
-        return LoadedConfig(agent: agent, domains: domains, path: path, notices: problems.errors.filter(\.isNotice))
+        return LoadedConfig(agent: agent, domains: domains, path: path, notices: problems.errors.filter(\.isNotice), origins: origins)
     }
 
     /// Problems in file order, and within a file by position (unknown keys are found last).
