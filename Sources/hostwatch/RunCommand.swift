@@ -68,10 +68,9 @@ enum RunCommand {
         // keeps the subjects, the run loop needs only the checks (issue 16: at 10,000 domains
         // the two were 20 MB the agent carried for nothing).
         config = config.releasingDomains()
-        var running = checks.map(\.check)
+        var work = Task { [running = checks.map(\.check)] in await scheduler.run(running) }
         checks = []
         var current = config
-        var work = Task { [running] in await scheduler.run(running) }
         notify(notifier, logger) { try $0.ready(status: health.status) }
         // The heartbeat has a loop of its own: a reload replaces the checks' loop.
         let selfWatchLoop = CurlMultiLoop(maxInFlight: 4)
@@ -129,9 +128,8 @@ enum RunCommand {
             health.setNormal("watching \(checks.count) checks of \(reloaded.domains.count) domains")
             logger.info("agent.reloaded", ["domains": "\(reloaded.domains.count)", "checks": "\(checks.count)"])
             current = reloaded.releasingDomains()
-            running = checks.map(\.check)
+            work = Task { [running = checks.map(\.check)] in await scheduler.run(running) }
             checks = []
-            work = Task { [running] in await scheduler.run(running) }
             selfWatch = Task { [current] in
                 await watchItself(config: current.agent, scheduler: scheduler, store: store, history: history,
                                   http: CurlHTTPTransport(loop: selfWatchLoop), notifier: notifier, environment: environment, logger: logger)

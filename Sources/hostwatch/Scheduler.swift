@@ -35,34 +35,27 @@ actor Scheduler {
     private struct CheckMemory {
         /// The latest run, for the metrics textfile (and its start for `hostwatch status`); the
         /// check is the key, not kept twice.
-        var up: Bool
-        var startedAt: Date
-        var duration: Duration
+        var startedAt = Date.distantPast
+        var duration = Duration.zero
         var certificateExpiry: Date?
         /// The latest run's summary, for `hostwatch status`.
-        var summary: String
-        /// What the check showed at its latest run: ok, or its failure's gist.
-        var shown: String
+        var summary = ""
+        /// What the check showed at its latest run: ok, or its failure's gist; nil before one.
+        var shown: String?
         /// The last runs, packed: the evidence of the incidents the check joins.
         var recent: RecentRuns
         /// The latest transcript while the check fails.
         var failingTranscript: String?
 
-        init(_ observation: Observation, runsKept: Int) {
-            up = false
-            startedAt = observation.startedAt
-            duration = .zero
-            summary = ""
-            shown = ""
+        var up: Bool { failingTranscript == nil }
+
+        init(runsKept: Int) {
             recent = RecentRuns(capacity: runsKept)
-            remember(observation)
         }
 
         /// Takes in a new run; returns what the check showed before it.
-        @discardableResult
-        mutating func remember(_ observation: Observation) -> String {
+        mutating func remember(_ observation: Observation) -> String? {
             let before = shown
-            up = observation.failure == nil
             startedAt = observation.startedAt
             duration = observation.duration
             certificateExpiry = observation.certificateExpiry
@@ -323,14 +316,9 @@ actor Scheduler {
         resultObserver(observation, timing)
         liveness.progressed(at: .now)
         let shown = observation.failure?.gist ?? "ok"
-        let before: String?
-        // Changed in place: a copy out and back would copy the whole ring on every result.
-        if let index = memory.index(forKey: observation.check) {
-            before = memory.values[index].remember(observation)
-        } else {
-            before = nil
-            memory[observation.check] = CheckMemory(observation, runsKept: historyLength)
-        }
+        // Changed in place (the default subscript yields the entry): a copy out and back would
+        // copy the whole ring on every result.
+        let before = memory[observation.check, default: CheckMemory(runsKept: historyLength)].remember(observation)
         if before != shown { statusDirty = true }
         // The log says what changed (issue 13): a check starting to fail, failing differently,
         // or recovering; a check that stays down is summed up once per `remind_every`.

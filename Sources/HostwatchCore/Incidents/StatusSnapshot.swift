@@ -93,13 +93,9 @@ public struct StatusSnapshot: Sendable, Codable, Hashable {
 }
 
 extension IncidentTracker {
-    /// The state of every registered check and every open incident at `now`.
-    public func snapshot(at now: Date, lastResults: [CheckID: (summary: String, at: Date)] = [:]) -> StatusSnapshot {
-        snapshot(at: now) { lastResults[$0] }
-    }
-
-    /// The same, asking `lastResult` for each check's latest summary and start.
-    public func snapshot(at now: Date, lastResult: (CheckID) -> (summary: String, at: Date)?) -> StatusSnapshot {
+    /// The state of every registered check and every open incident at `now`, asking
+    /// `lastResult` for each check's latest summary and start.
+    public func snapshot(at now: Date, lastResult: (CheckID) -> (summary: String, at: Date)? = { _ in nil }) -> StatusSnapshot {
         let active = silencesActive(at: now)
         let checks = registeredChecks.map { check -> StatusSnapshot.CheckStatus in
             let s = state.checks[check]

@@ -203,12 +203,12 @@ private final class LoopThread: @unchecked Sendable {
             let (waits, wakeAt) = advanceDialogues()
             // A free slot and queued work need no wait: loop again at once.
             if active.count < owner.maxInFlight, owner.hasQueued { continue }
-            let wakeAtAll = [curlDue, wakeAt].compactMap { $0 }.min()
+            var next = wakeAt
+            if let curlDue { next = min(next ?? curlDue, curlDue) }
             var timeout: Int32 = 1000
-            if let wakeAtAll {
-                let (seconds, attoseconds) = (wakeAtAll - ContinuousClock.now).components
-                // Rounded up, so a wake-up is never a millisecond early and spun again.
-                timeout = Int32(clamping: max(0, min(1000, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)))
+            if let next {
+                // A millisecond over, so a wake-up is never early and spun again.
+                timeout = Int32(clamping: max(0, min(1000, (next - ContinuousClock.now).milliseconds + 1)))
             }
             // The few mail dialogues' own sockets are polled beside the epoll set.
             if !waits.isEmpty {
