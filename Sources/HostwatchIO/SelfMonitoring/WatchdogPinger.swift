@@ -21,10 +21,14 @@ public struct WatchdogPinger: Sendable {
     public func run() async {
         var withheld = false
         let clock = ContinuousClock()
+        // When the next answer is due. Lateness counts from there, not from the question: a
+        // scheduler stuck in a blocking call can hold up the pool's threads too, and then this
+        // task wakes from its sleep only once they are free, and asks a scheduler that answers
+        // at once (a log line missing one run in several of the stuck-store test).
+        var due = clock.now
         while !Task.isCancelled {
-            let asked = clock.now
             let verdict = await health()
-            let waited = asked.duration(to: clock.now)
+            let waited = due.duration(to: clock.now)
             if waited > every {
                 logger.warning("scheduler.unresponsive", ["waited_ms": "\(waited.milliseconds)"])
             }
@@ -42,6 +46,7 @@ public struct WatchdogPinger: Sendable {
                     withheld = true
                 }
             }
+            due = clock.now + every
             try? await Task.sleep(for: every)
         }
     }
