@@ -25,7 +25,8 @@ struct CheckFactory {
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
         agent = config.agent
         let certificates = CertificateMemory(every: config.agent.defaults.certCheckEvery)
-        http = CurlHTTPTransport(loop: loop, certificates: certificates)
+        http = CurlHTTPTransport(loop: loop, certificates: certificates,
+                                 keepsConnections: Self.webCheckCount(config) <= min(config.agent.limits.keepConnections, loop.keptConnections))
         ownMail = CurlMailTransport(loop: loop, certificates: certificates)
         let gaps = config.domains.flatMap(\.checks).compactMap(Self.mailTiming).map { min($0.interval, $0.retryInterval) }
         mail = SharedMailTransport(ownMail, within: config.agent.limits.shareMailSessions ? SharedMailTransport.window(forRunsEvery: gaps) : .zero)
@@ -37,6 +38,22 @@ struct CheckFactory {
         if agent.server.mailHost == nil, agent.discoveryConfigured, config.domains.contains(where: { $0.checks.contains(where: Self.needsMailHost) }) {
             agent.server.mailHost = DiscoverySources(settings: agent.discovery).mailHost()
         }
+    }
+
+    /// The web checks of a config: each keeps its site's connection open between checks when
+    /// the libcurl loop's connection cache can hold them all (`limits.keep_connections`). A
+    /// cache smaller than the sites it serves would only close one idle connection per check.
+    static func webCheckCount(_ config: LoadedConfig) -> Int {
+        config.domains.reduce(0) { count, domain in
+            count + domain.checks.count { if case .web = $0 { true } else { false } }
+        }
+    }
+
+    /// Idle connections the checks' libcurl loop keeps: one per web check when they all fit
+    /// under `limits.keep_connections`, else libcurl's small default.
+    static func keptConnections(_ config: LoadedConfig) -> Int {
+        let web = webCheckCount(config)
+        return web > 0 && web <= config.agent.limits.keepConnections ? web : 16
     }
 
     /// The timing of a check that may share its sessions (SMTP, IMAP, POP3).

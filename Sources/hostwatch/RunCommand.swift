@@ -36,7 +36,7 @@ enum RunCommand {
         let health = StateFolderHealth(folder: config.agent.stateDir, logger: logger) { [notifier] line in
             notify(notifier, logger) { try $0.status(line) }
         }
-        var loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight)
+        var loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight, keptConnections: CheckFactory.keptConnections(config))
         var dnsLoop = DNSSocketLoop(maxInFlight: config.agent.limits.inFlight)
         // Uptime and disk growth, kept across restarts; the status page, when configured.
         let history = HistoryStore(stateDir: config.agent.stateDir, logger: logger, health: health)
@@ -113,7 +113,7 @@ enum RunCommand {
             dnsLoop.shutdown()
             await work.value
             await selfWatch.value
-            loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight)
+            loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight, keptConnections: CheckFactory.keptConnections(reloaded))
             dnsLoop = DNSSocketLoop(maxInFlight: reloaded.agent.limits.inFlight)
             checks = factory(reloaded, loop, dnsLoop, history).build(reloaded.domains, disks: true)
             if let settings = reloaded.agent.statusPage {

@@ -40,6 +40,10 @@ public struct AgentConfig: Sendable, Hashable {
         /// Equal SMTP/IMAP/POP3 requests made within seconds of each other share one session
         /// (`SharedMailTransport`); false gives every check a session of its own.
         public var shareMailSessions = true
+        /// Web checks reuse their site's kept-alive connection when the agent has at most this
+        /// many of them (a fresh connection still at least every 5 minutes and after a failure);
+        /// 0: every web check connects anew.
+        public var keepConnections = 1000
         public init() {}
     }
 
@@ -116,6 +120,7 @@ public struct AgentConfig: Sendable, Hashable {
             limits.bodyBytes = l.size("body_bytes") ?? limits.bodyBytes
             limits.evidenceBytes = l.size("evidence_bytes") ?? limits.evidenceBytes
             limits.shareMailSessions = l.bool("share_mail_sessions") ?? limits.shareMailSessions
+            limits.keepConnections = l.int("keep_connections", in: 0...100_000) ?? limits.keepConnections
             l.finish()
         }
         var incidents = IncidentSettings()

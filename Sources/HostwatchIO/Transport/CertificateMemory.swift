@@ -83,8 +83,9 @@ public final class CertificateMemory: Sendable {
     }
 
     /// After the transfer: what the check should take as the site's certificate (`seen` on a
-    /// full handshake, else the standing facts) and a transcript note when it was carried.
-    public func settle(_ plan: Plan, failed: Bool, seen: CertificateFacts?) -> (facts: CertificateFacts?, note: String?) {
+    /// full handshake, else the standing facts) and a transcript note when it was carried;
+    /// `reused`: the request went on a kept-alive connection, with no handshake at all.
+    public func settle(_ plan: Plan, failed: Bool, seen: CertificateFacts?, reused: Bool = false) -> (facts: CertificateFacts?, note: String?) {
         if failed {
             forget(plan.site)
             return (seen, nil)
@@ -94,7 +95,8 @@ public final class CertificateMemory: Sendable {
             return (seen, nil)
         }
         let minutes = standing.age.wholeSeconds / 60
-        return (standing.facts, "TLS session resumed; certificate as examined \(minutes) min ago (full handshake at least every \(DurationText.format(every)))")
+        let how = reused ? "connection kept alive" : "TLS session resumed"
+        return (standing.facts, "\(how); certificate as examined \(minutes) min ago (full handshake at least every \(DurationText.format(every)))")
     }
 
     /// Keeps what a full handshake of `site` showed.

@@ -6,10 +6,17 @@ import HostwatchCore
 /// HTTP(S) through libcurl on the shared multi loop.
 ///
 /// The URL's host goes in SNI and the Host header while the connection is pinned to the
-/// request's address with `CURLOPT_CONNECT_TO`, per transfer (`CURLOPT_RESOLVE` would fill the
-/// multi handle's shared DNS cache, so two checks pinning one name to different addresses would
-/// race). Every check opens a fresh connection: a reused one would hide a listener that no
-/// longer accepts.
+/// request's address, so no name is ever resolved by the system.
+///
+/// Connections: with `keepsConnections`, a check sends its request on the connection the site's
+/// previous check left open (HTTP keep-alive), and opens one when there is none, when the
+/// server closed it, and at least every `connectionLifetime`, so a listener that stops
+/// accepting while old connections are still served shows within that time. A failed transfer
+/// closes its connection, so a failure is always confirmed on a fresh one. Such a transfer is
+/// pinned with `CURLOPT_RESOLVE` (see `ConnectionPins`, which also says why a name checked at two
+/// addresses is not kept); a certificate's examination opens a new connection, kept after.
+/// Without it, and for a name at two addresses, every check connects anew, pinned per transfer
+/// with `CURLOPT_CONNECT_TO`.
 ///
 /// HTTPS: a site's certificate is examined on a full handshake (verified, and read through
 /// `CURLOPT_CERTINFO`) when `certificates` has no standing examination of it; the checks in
@@ -19,10 +26,16 @@ public struct CurlHTTPTransport: HTTPTransport {
     public var userAgent = "hostwatch/0.1"
     /// Standing certificate examinations; nil examines every HTTPS transfer in full.
     public let certificates: CertificateMemory?
+    /// Set: each site's connection is kept open and reused (the loop's connection cache must
+    /// hold every site); nil: every check connects anew.
+    private let pins: ConnectionPins?
+    /// A kept connection is used for new checks for at most this long after it was opened.
+    public var connectionLifetime: Duration = .seconds(300)
 
-    public init(loop: CurlMultiLoop, certificates: CertificateMemory? = nil) {
+    public init(loop: CurlMultiLoop, certificates: CertificateMemory? = nil, keepsConnections: Bool = false) {
         self.loop = loop
         self.certificates = certificates
+        pins = keepsConnections ? ConnectionPins() : nil
     }
 
     public func perform(_ request: HTTPRequest) async -> HTTPResponse {
@@ -31,7 +44,8 @@ public struct CurlHTTPTransport: HTTPTransport {
         let (transfer, code) = await loop.perform { prepare(request, verify: true, plan: plan) }
         var response = response(from: transfer, code: code, request: request)
         if let plan, let certificates {
-            let settled = certificates.settle(plan, failed: response.error != nil, seen: response.certificate)
+            let settled = certificates.settle(plan, failed: response.error != nil, seen: response.certificate,
+                                              reused: transfer.info(CURLINFO_NUM_CONNECTS) == 0)
             response.certificate = settled.facts
             if let note = settled.note { response.transcript.append(.note, note) }
         }
@@ -68,13 +82,21 @@ public struct CurlHTTPTransport: HTTPTransport {
         let ms = Int(max(1, request.timeout.milliseconds))
         transfer.set(CURLOPT_TIMEOUT_MS, ms)
         transfer.set(CURLOPT_CONNECTTIMEOUT_MS, ms)
-        transfer.set(CURLOPT_FRESH_CONNECT, 1)
-        transfer.set(CURLOPT_FORBID_REUSE, 1)
-        if let address = request.connectAddress {
-            let host = address.contains(":") ? "[\(address)]" : address
-            transfer.set(CURLOPT_CONNECT_TO, list: ["::\(host):"])
+        let isHTTPS = request.url.prefix(8).lowercased() == "https://"
+        if verify, let pins, let entry = pins.resolveEntry(url: request.url, address: request.connectAddress) {
+            if !entry.isEmpty { transfer.set(CURLOPT_RESOLVE, list: [entry]) }
+            // A certificate due for examination needs a handshake: a new connection, kept after.
+            if isHTTPS && plan?.standing == nil { transfer.set(CURLOPT_FRESH_CONNECT, 1) }
+            transfer.set(CURLOPT_MAXLIFETIME_CONN, Int(max(1, connectionLifetime.wholeSeconds)))
+        } else {
+            transfer.set(CURLOPT_FRESH_CONNECT, 1)
+            transfer.set(CURLOPT_FORBID_REUSE, 1)
+            if let address = request.connectAddress {
+                let host = address.contains(":") ? "[\(address)]" : address
+                transfer.set(CURLOPT_CONNECT_TO, list: ["::\(host):"])
+            }
         }
-        if request.url.prefix(8).lowercased() == "https://" {
+        if isHTTPS {
             transfer.useTLS(plan)
             if let ca = request.caFile { transfer.set(CURLOPT_CAINFO, ca) }
             transfer.set(CURLOPT_SSL_VERIFYPEER, verify ? 1 : 0)

@@ -82,10 +82,12 @@ import Testing
         { server: { name: "web01", address: "203.0.113.10" }, state_dir: "/var/lib/hostwatch", checks: "checks",
           tls: { ca_file: "/etc/ssl/certs/ca-certificates.crt" },
           defaults: { interval: "60s", timeout: "10s", retry_interval: "15s", failures: 3, recoveries: 2, cert_warning_days: 21 },
-          limits: { in_flight: 128, body_bytes: "2KiB", evidence_bytes: "1MiB" } }
+          limits: { in_flight: 128, body_bytes: "2KiB", evidence_bytes: "1MiB", keep_connections: 0 } }
         """#)
         #expect(errors.isEmpty)
         let agent = try #require(config)
+        #expect(agent.limits.keepConnections == 0)
+        #expect(AgentConfig.Limits().keepConnections == 1000)
         #expect(agent.server.address == "203.0.113.10")
         #expect(agent.checksDir == "/etc/hostwatch/checks")
         #expect(agent.defaults.certWarningDays == 21)
@@ -102,6 +104,8 @@ import Testing
          #"a.json5:1:72: defaults.recoveries: 0 is out of range (1…100)"#),
         (#"{ server: { name: "w", address: "127.0.0.1" }, sever: {} }"#,
          #"a.json5:1:48: sever: unknown key "sever"; did you mean "server"?"#),
+        (#"{ server: { name: "w", address: "127.0.0.1" }, limits: { keep_connections: -1 } }"#,
+         #"a.json5:1:76: limits.keep_connections: -1 is out of range (0…100000)"#),
         (#"{ }"#, #"a.json5:1:1: missing required key "server""#),
     ])
     func agentFileErrorsNameThePlace(text: String, expected: String) {

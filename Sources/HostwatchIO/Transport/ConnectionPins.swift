@@ -1,0 +1,66 @@
+import Synchronization
+
+/// The names under which web checks keep connections open, each with the one address it is
+/// pinned to.
+///
+/// A kept connection is found again by libcurl under the URL's name and port; it is reached
+/// through `CURLOPT_RESOLVE` (name and port to the check's address in the loop's DNS cache),
+/// because `CURLOPT_CONNECT_TO` would file every site of one server under that server's
+/// address, and libcurl 7.88 examines every connection filed under a key on each new transfer.
+/// A name checked at two addresses (a site checked here and from a peer, on IPv4 and IPv6)
+/// would then share one cache entry and one connection: such a name is marked ambiguous at the
+/// first disagreement and its checks connect anew every time, as without kept connections.
+/// The loop's DNS cache is shared by its transfers, but a name:port is only ever entered with
+/// its one address, and a transfer runs from adding its entry to resolving in one step of the
+/// loop thread.
+final class ConnectionPins: Sendable {
+    /// "name:port" to its address ("-": the name resolved by libcurl), or nil when ambiguous.
+    private let pins = Mutex<[String: String?]>([:])
+
+    /// The `CURLOPT_RESOLVE` entry for a transfer to `url` at `address`, or nil when the
+    /// transfer must connect anew (an ambiguous name, an address literal, a URL not understood).
+    func resolveEntry(url: String, address: String?) -> String? {
+        guard let (host, port) = Self.origin(of: url) else { return nil }
+        let key = "\(host):\(port)"
+        let agreed = pins.withLock { pins -> Bool in
+            let wanted = address ?? "-"
+            guard let pinned = pins[key] else {
+                pins[key] = .some(wanted)
+                return true
+            }
+            guard pinned == wanted else {
+                pins[key] = .some(nil)
+                return false
+            }
+            return true
+        }
+        guard agreed else { return nil }
+        guard let address else { return "" }   // no pin: libcurl resolves the name itself
+        return "\(key):\(address.contains(":") ? "[\(address)]" : address)"
+    }
+
+    /// The lowercased host name and port of an http(s) URL; nil for an address literal or a URL
+    /// that is not plainly `scheme://host[:port][/...]`.
+    static func origin(of url: String) -> (host: String, port: Int)? {
+        let lower = url.lowercased()
+        let defaultPort: Int
+        let rest: Substring
+        if lower.hasPrefix("https://") {
+            (defaultPort, rest) = (443, lower.dropFirst(8))
+        } else if lower.hasPrefix("http://") {
+            (defaultPort, rest) = (80, lower.dropFirst(7))
+        } else {
+            return nil
+        }
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !authority.isEmpty, !authority.contains("@"), !authority.hasPrefix("[") else { return nil }
+        let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let host = parts.first, !host.isEmpty else { return nil }
+        guard host.contains(where: { $0.isLetter }), host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }) else {
+            return nil   // an IPv4 literal, or characters a name does not have
+        }
+        guard parts.count == 2 else { return (String(host), defaultPort) }
+        guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+}
