@@ -25,6 +25,7 @@ struct CheckFactory {
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
         agent = config.agent
         let certificates = CertificateMemory(every: config.agent.defaults.certCheckEvery)
+        // The loop's cache was sized by `keptConnections`: keep them when it holds every site.
         http = CurlHTTPTransport(loop: loop, certificates: certificates,
                                  keepsConnections: Self.webCheckCount(config) <= min(config.agent.limits.keepConnections, loop.keptConnections))
         ownMail = CurlMailTransport(loop: loop, certificates: certificates)
@@ -50,10 +51,12 @@ struct CheckFactory {
     }
 
     /// Idle connections the checks' libcurl loop keeps: one per web check when they all fit
-    /// under `limits.keep_connections`, else libcurl's small default.
-    static func keptConnections(_ config: LoadedConfig) -> Int {
+    /// under `limits.keep_connections` and beside the transfers and DNS queries in flight within
+    /// `openFiles` (the process's limit of open files), else libcurl's small default.
+    static func keptConnections(_ config: LoadedConfig, openFiles: Int) -> Int {
         let web = webCheckCount(config)
-        return web > 0 && web <= config.agent.limits.keepConnections ? web : 16
+        let room = openFiles - 2 * config.agent.limits.inFlight - 128
+        return web > 0 && web <= min(config.agent.limits.keepConnections, room) ? web : 16
     }
 
     /// The timing of a check that may share its sessions (SMTP, IMAP, POP3).

@@ -26,6 +26,7 @@ enum RunCommand {
             logger.error("store.unavailable", ["state_dir": config.agent.stateDir, "error": error.description])
             return 1
         }
+        let openFiles = OpenFileLimit.raise()
         // Signals first, so none is lost while the agent starts.
         let (signals, continuation) = AsyncStream<Int32>.makeStream()
         let handling = SignalHandling([SIGTERM, SIGINT, SIGHUP]) { continuation.yield($0) }
@@ -36,7 +37,7 @@ enum RunCommand {
         let health = StateFolderHealth(folder: config.agent.stateDir, logger: logger) { [notifier] line in
             notify(notifier, logger) { try $0.status(line) }
         }
-        var loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight, keptConnections: CheckFactory.keptConnections(config))
+        var loop = CurlMultiLoop(maxInFlight: config.agent.limits.inFlight, keptConnections: CheckFactory.keptConnections(config, openFiles: openFiles))
         var dnsLoop = DNSSocketLoop(maxInFlight: config.agent.limits.inFlight)
         // Uptime and disk growth, kept across restarts; the status page, when configured.
         let history = HistoryStore(stateDir: config.agent.stateDir, logger: logger, health: health)
@@ -113,7 +114,7 @@ enum RunCommand {
             dnsLoop.shutdown()
             await work.value
             await selfWatch.value
-            loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight, keptConnections: CheckFactory.keptConnections(reloaded))
+            loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight, keptConnections: CheckFactory.keptConnections(reloaded, openFiles: openFiles))
             dnsLoop = DNSSocketLoop(maxInFlight: reloaded.agent.limits.inFlight)
             checks = factory(reloaded, loop, dnsLoop, history).build(reloaded.domains, disks: true)
             if let settings = reloaded.agent.statusPage {

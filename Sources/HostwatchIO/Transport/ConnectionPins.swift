@@ -56,9 +56,9 @@ final class ConnectionPins: Sendable {
         guard !authority.isEmpty, !authority.contains("@"), !authority.hasPrefix("[") else { return nil }
         let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count <= 2, let host = parts.first, !host.isEmpty else { return nil }
-        guard host.contains(where: { $0.isLetter }), host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }) else {
-            return nil   // an IPv4 literal, or characters a name does not have
-        }
+        // An IPv4 literal, or a name libcurl would rewrite (IDN): connect anew.
+        guard host.allSatisfy(\.isASCII), host.contains(where: \.isLetter),
+              host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }) else { return nil }
         guard parts.count == 2 else { return (String(host), defaultPort) }
         guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
         return (String(host), port)
