@@ -143,4 +143,57 @@ struct KeptConnectionTests {
             }
         }
     }
+    /// The real agent: started with a soft limit of 256 open files (raised to the hard one),
+    /// its three sites' checks each come back on the connection the last one left open, as
+    /// nginx's access log shows; with `keep_connections: 0` every request is a connection's first.
+    @Test(arguments: [1000, 0])
+    func theAgentKeepsOneConnectionPerSiteUnlessToldNotTo(keep: Int) async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-kept-agent")
+        defer { try? dir.remove() }
+        let domains = ["a.test", "b.test", "c.test"]
+        let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(ports: [80]), sites: domains.map {
+            .init(domain: $0)
+        })
+        defer { nginx.shutdown() }
+        // nginx's own log names each request's connection and its count on that connection.
+        let log = try String(contentsOfFile: nginx.configFile, encoding: .utf8)
+            .replacingOccurrences(of: "access_log \"\(nginx.accessLog)\";",
+                                  with: "log_format kept '$host $connection $connection_requests';\n    access_log \"\(nginx.accessLog)\" kept;")
+        try log.write(toFile: nginx.configFile, atomically: true, encoding: .utf8)
+        try nginx.start()
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        try """
+        { server: { name: "kept", address: "\(nginx.address)" }, state_dir: "state", checks: "checks",
+          defaults: { interval: "300ms", retry_interval: "300ms", timeout: "2s" }, limits: { keep_connections: \(keep) } }
+        """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
+        for domain in domains {
+            try #"{ domain: "\#(domain)", web: { url: "http://\#(domain)/" } }"#
+                .write(toFile: dir.appending("checks/\(domain).json5"), atomically: true, encoding: .utf8)
+        }
+        let binary = try HostwatchBinary()
+        let agent = try ChildProcess(
+            executable: "/usr/bin/prlimit", arguments: ["--nofile=256:8192", "--", binary.path, "run", "--config", dir.appending("hostwatch.json5")],
+            environment: ["PATH": "/usr/bin:/bin"], logFile: dir.appending("agent.log"))
+        defer { _ = agent.terminate() }
+        func lines() -> [[Substring]] {
+            ((try? String(contentsOfFile: nginx.accessLog, encoding: .utf8)) ?? "").split(separator: "\n").map { $0.split(separator: " ") }
+        }
+        let agentLog = { (try? String(contentsOfFile: dir.appending("agent.log"), encoding: .utf8)) ?? "" }
+        #expect(try await waitUntil(timeout: .seconds(20)) {
+            domains.allSatisfy { domain in lines().filter { $0.first.map(String.init) == domain }.count >= 4 }
+        }, "\(lines())\n\(agentLog())")
+        let limits = try String(contentsOfFile: "/proc/\(agent.pid)/limits", encoding: .utf8)
+        #expect(limits.split(separator: "\n").contains { $0.hasPrefix("Max open files") && $0.split(separator: " ").contains("8192") }, "\(limits)")
+        for domain in domains {
+            let requests = lines().filter { $0.first.map(String.init) == domain }
+            let connections = Set(requests.map { $0[1] })
+            if keep > 0 {
+                #expect(connections.count == 1, "\(domain): \(requests)")
+                #expect(requests.map { Int($0[2]) } == Array(1...requests.count).map { Optional($0) }, "\(domain): \(requests)")
+            } else {
+                #expect(connections.count == requests.count, "\(domain): \(requests)")
+                #expect(requests.allSatisfy { $0[2] == "1" }, "\(domain): \(requests)")
+            }
+        }
+    }
 }
