@@ -27,7 +27,7 @@ struct CheckFactory {
         let certificates = CertificateMemory(every: config.agent.defaults.certCheckEvery)
         // The loop's cache was sized by `keptConnections`: keep them when it holds every site.
         http = CurlHTTPTransport(loop: loop, certificates: certificates,
-                                 keepsConnections: Self.webCheckCount(config) <= min(config.agent.limits.keepConnections, loop.keptConnections))
+                                 keepsConnections: Self.httpsCheckCount(config) <= min(config.agent.limits.keepConnections, loop.keptConnections))
         ownMail = CurlMailTransport(loop: loop, certificates: certificates)
         let gaps = config.domains.flatMap(\.checks).compactMap(Self.mailTiming).map { min($0.interval, $0.retryInterval) }
         mail = SharedMailTransport(ownMail, within: config.agent.limits.shareMailSessions ? SharedMailTransport.window(forRunsEvery: gaps) : .zero)
@@ -41,22 +41,22 @@ struct CheckFactory {
         }
     }
 
-    /// The web checks of a config: each keeps its site's connection open between checks when
-    /// the libcurl loop's connection cache can hold them all (`limits.keep_connections`). A
+    /// The HTTPS web checks of a config: each keeps its site's connection open between checks
+    /// when the libcurl loop's connection cache can hold them all (`limits.keep_connections`). A
     /// cache smaller than the sites it serves would only close one idle connection per check.
-    static func webCheckCount(_ config: LoadedConfig) -> Int {
+    static func httpsCheckCount(_ config: LoadedConfig) -> Int {
         config.domains.reduce(0) { count, domain in
-            count + domain.checks.count { if case .web = $0 { true } else { false } }
+            count + domain.checks.count { if case .web(let web, _) = $0 { web.url.lowercased().hasPrefix("https://") } else { false } }
         }
     }
 
-    /// Idle connections the checks' libcurl loop keeps: one per web check when they all fit
+    /// Idle connections the checks' libcurl loop keeps: one per HTTPS check when they all fit
     /// under `limits.keep_connections` and beside the transfers and DNS queries in flight within
     /// `openFiles` (the process's limit of open files), else libcurl's small default.
     static func keptConnections(_ config: LoadedConfig, openFiles: Int) -> Int {
-        let web = webCheckCount(config)
+        let https = httpsCheckCount(config)
         let room = openFiles - 2 * config.agent.limits.inFlight - 128
-        return web > 0 && web <= min(config.agent.limits.keepConnections, room) ? web : 16
+        return https > 0 && https <= min(config.agent.limits.keepConnections, room) ? https : 16
     }
 
     /// The timing of a check that may share its sessions (SMTP, IMAP, POP3).

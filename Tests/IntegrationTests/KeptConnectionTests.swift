@@ -3,7 +3,7 @@ import HostwatchCore
 import HostwatchIO
 import Testing
 
-/// Web checks that keep their site's connection open between checks (issue 16,
+/// HTTPS checks that keep their site's connection open between checks (issue 16,
 /// `limits.keep_connections`), against a real nginx that names, in response headers, the
 /// connection a request came on and how many requests that connection has carried.
 @Suite(.serialized)
@@ -46,23 +46,29 @@ struct KeptConnectionTests {
 
     @Test func aSiteCheckedAgainSendsItsRequestOnTheConnectionTheLastCheckLeftOpen() async throws {
         try await withLab { lab in
-            for request in [lab.http, lab.https] {
-                let first = await lab.transport.perform(request)
-                #expect(first.error == nil, "\(first.transcript.rendered)")
-                let opened = try #require(connection(first))
-                #expect(opened.requests == 1)
-                for n in 2...3 {
-                    let next = await lab.transport.perform(request)
-                    #expect(next.error == nil, "\(next.transcript.rendered)")
-                    #expect(connection(next)?.id == opened.id, "\(next.transcript.rendered)")
-                    #expect(connection(next)?.requests == n)
-                    #expect(next.transcript.text.contains("Re-using existing connection"))
-                }
+            let first = await lab.transport.perform(lab.https)
+            #expect(first.error == nil, "\(first.transcript.rendered)")
+            let opened = try #require(connection(first))
+            #expect(opened.requests == 1)
+            for n in 2...3 {
+                let next = await lab.transport.perform(lab.https)
+                #expect(next.error == nil, "\(next.transcript.rendered)")
+                #expect(connection(next)?.id == opened.id, "\(next.transcript.rendered)")
+                #expect(connection(next)?.requests == n)
+                #expect(next.transcript.text.contains("Re-using existing connection"))
+                // The certificate examined on the first handshake is carried, and said to be.
+                #expect(next.certificate?.notAfter != nil)
+                #expect(next.transcript.text.contains("connection kept alive; certificate as examined 0 min ago"), "\(next.transcript.rendered)")
             }
-            // HTTPS: the certificate examined on the first handshake is carried, and said to be.
-            let carried = await lab.transport.perform(lab.https)
-            #expect(carried.certificate?.notAfter != nil)
-            #expect(carried.transcript.text.contains("connection kept alive; certificate as examined 0 min ago"), "\(carried.transcript.rendered)")
+            // Plain HTTP connects anew every time: a kept connection saved it nothing.
+            var ids: Set<String> = []
+            for _ in 0..<3 {
+                let plain = await lab.transport.perform(lab.http)
+                #expect(plain.error == nil, "\(plain.transcript.rendered)")
+                #expect(connection(plain)?.requests == 1)
+                if let id = connection(plain)?.id { ids.insert(id) }
+            }
+            #expect(ids.count == 3)
         }
     }
 
@@ -87,7 +93,7 @@ struct KeptConnectionTests {
 
     @Test func aHungServerTimesOutOnTheKeptConnectionAndTheNextCheckConnectsAnew() async throws {
         try await withLab { lab in
-            var request = lab.http
+            var request = lab.https
             request.timeout = .seconds(1)
             let before = await lab.transport.perform(request)
             let kept = try #require(connection(before))
@@ -105,11 +111,11 @@ struct KeptConnectionTests {
 
     @Test func aConnectionOlderThanItsLifetimeIsNotUsedForANewCheck() async throws {
         try await withLab(lifetime: .seconds(1)) { lab in
-            let first = await lab.transport.perform(lab.http)
+            let first = await lab.transport.perform(lab.https)
             let opened = try #require(connection(first))
             // The property under test is the passing of time itself: wait out the lifetime.
             try await Task.sleep(for: .milliseconds(2100))
-            let later = await lab.transport.perform(lab.http)
+            let later = await lab.transport.perform(lab.https)
             #expect(later.error == nil, "\(later.transcript.rendered)")
             #expect(connection(later)?.id != opened.id, "\(later.transcript.rendered)")
             #expect(connection(later)?.requests == 1)
@@ -119,21 +125,23 @@ struct KeptConnectionTests {
     @Test func aNameCheckedAtTwoAddressesGetsEachServersOwnAnswerOnAFreshConnection() async throws {
         let dir = try TempDirectory(prefix: "hostwatch-kept-two")
         defer { try? dir.remove() }
+        let ca = try TestCA(directory: dir.appending("ca"))
+        let certificate = try ca.issue(names: ["shop.test"], days: 90)
         var servers: [NginxServer] = []
         defer { for server in servers { server.shutdown() } }
         for name in ["first", "second"] {
             let server = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: [
-                .init(domain: "shop.test", extraServerConfig: "add_header X-Server \(name) always;\nadd_header X-Requests $connection_requests always;"),
+                .init(domain: "shop.test", tls: certificate, extraServerConfig: "add_header X-Server \(name) always;\nadd_header X-Requests $connection_requests always;"),
             ])
             servers.append(server)
             try server.start()
         }
         let loop = CurlMultiLoop(maxInFlight: 4, keptConnections: 8)
         defer { loop.shutdownAndWait() }
-        let transport = CurlHTTPTransport(loop: loop, keepsConnections: true)
+        let transport = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: .seconds(3600)), keepsConnections: true)
         for round in 0..<3 {
             for (name, server) in zip(["first", "second"], servers) {
-                let response = await transport.perform(HTTPRequest(url: "http://shop.test/", connectAddress: server.address, timeout: .seconds(5)))
+                let response = await transport.perform(HTTPRequest(url: "https://shop.test/", connectAddress: server.address, timeout: .seconds(5), caFile: ca.caFile))
                 #expect(response.error == nil, "\(response.transcript.rendered)")
                 #expect(response.headers.first { $0.name.lowercased() == "x-server" }?.value == name, "round \(round)")
                 // The first check of the name pinned it; from the second address on, no reuse.
@@ -144,15 +152,16 @@ struct KeptConnectionTests {
         }
     }
     /// The real agent: started with a soft limit of 256 open files (raised to the hard one),
-    /// its three sites' checks each come back on the connection the last one left open, as
+    /// its three sites' HTTPS checks each come back on the connection the last one left open, as
     /// nginx's access log shows; with `keep_connections: 0` every request is a connection's first.
     @Test(arguments: [1000, 0])
     func theAgentKeepsOneConnectionPerSiteUnlessToldNotTo(keep: Int) async throws {
         let dir = try TempDirectory(prefix: "hostwatch-kept-agent")
         defer { try? dir.remove() }
         let domains = ["a.test", "b.test", "c.test"]
-        let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(ports: [80]), sites: domains.map {
-            .init(domain: $0)
+        let ca = try TestCA(directory: dir.appending("ca"))
+        let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: try domains.map {
+            .init(domain: $0, tls: try ca.issue(names: [$0], days: 90))
         })
         defer { nginx.shutdown() }
         // nginx's own log names each request's connection and its count on that connection.
@@ -163,11 +172,11 @@ struct KeptConnectionTests {
         try nginx.start()
         try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
         try """
-        { server: { name: "kept", address: "\(nginx.address)" }, state_dir: "state", checks: "checks",
+        { server: { name: "kept", address: "\(nginx.address)" }, state_dir: "state", checks: "checks", tls: { ca_file: "\(ca.caFile)" },
           defaults: { interval: "300ms", retry_interval: "300ms", timeout: "2s" }, limits: { keep_connections: \(keep) } }
         """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
         for domain in domains {
-            try #"{ domain: "\#(domain)", web: { url: "http://\#(domain)/" } }"#
+            try #"{ domain: "\#(domain)", web: { url: "https://\#(domain)/" } }"#
                 .write(toFile: dir.appending("checks/\(domain).json5"), atomically: true, encoding: .utf8)
         }
         let binary = try HostwatchBinary()

@@ -40,9 +40,9 @@ public struct AgentConfig: Sendable, Hashable {
         /// Equal SMTP/IMAP/POP3 requests made within seconds of each other share one session
         /// (`SharedMailTransport`); false gives every check a session of its own.
         public var shareMailSessions = true
-        /// Web checks reuse their site's kept-alive connection when the agent has at most this
-        /// many of them (a fresh connection still at least every 5 minutes and after a failure);
-        /// 0: every web check connects anew.
+        /// HTTPS checks reuse their site's kept-alive connection when the agent has at most this
+        /// many of them (a fresh connection still at least every 5 minutes, after a failure and
+        /// for each certificate examination); 0: every check connects anew.
         public var keepConnections = 1000
         public init() {}
     }
