@@ -88,7 +88,7 @@ public struct CurlHTTPTransport: HTTPTransport {
         if isHTTPS, verify, let pins, let entry = pins.resolveEntry(url: request.url, address: request.connectAddress) {
             if !entry.isEmpty { transfer.set(CURLOPT_RESOLVE, list: [entry]) }
             // A certificate due for examination needs a handshake: a new connection, kept after.
-            if isHTTPS && plan?.standing == nil { transfer.set(CURLOPT_FRESH_CONNECT, 1) }
+            if plan?.standing == nil { transfer.set(CURLOPT_FRESH_CONNECT, 1) }
             transfer.set(CURLOPT_MAXLIFETIME_CONN, Int(max(1, connectionLifetime.wholeSeconds)))
         } else {
             transfer.set(CURLOPT_FRESH_CONNECT, 1)
