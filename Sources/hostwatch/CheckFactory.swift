@@ -25,9 +25,8 @@ struct CheckFactory {
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
         agent = config.agent
         let certificates = CertificateMemory(every: config.agent.defaults.certCheckEvery)
-        // The loop's cache was sized by `keptConnections`: keep them when it holds every site.
-        http = CurlHTTPTransport(loop: loop, certificates: certificates,
-                                 keepsConnections: Self.httpsCheckCount(config) <= min(config.agent.limits.keepConnections, loop.keptConnections))
+        // A loop sized by `keptConnections` holds a connection for every HTTPS site.
+        http = CurlHTTPTransport(loop: loop, certificates: certificates, keepsConnections: loop.keptConnections > 0)
         ownMail = CurlMailTransport(loop: loop, certificates: certificates)
         let gaps = config.domains.flatMap(\.checks).compactMap(Self.mailTiming).map { min($0.interval, $0.retryInterval) }
         mail = SharedMailTransport(ownMail, within: config.agent.limits.shareMailSessions ? SharedMailTransport.window(forRunsEvery: gaps) : .zero)
@@ -46,17 +45,17 @@ struct CheckFactory {
     /// cache smaller than the sites it serves would only close one idle connection per check.
     static func httpsCheckCount(_ config: LoadedConfig) -> Int {
         config.domains.reduce(0) { count, domain in
-            count + domain.checks.count { if case .web(let web, _) = $0 { web.url.lowercased().hasPrefix("https://") } else { false } }
+            count + domain.checks.count { if case .web(let web, _) = $0 { URLParts(web.url).scheme == "https" } else { false } }
         }
     }
 
     /// Idle connections the checks' libcurl loop keeps: one per HTTPS check when they all fit
     /// under `limits.keep_connections` and beside the transfers and DNS queries in flight within
-    /// `openFiles` (the process's limit of open files), else libcurl's small default.
+    /// `openFiles` (the process's limit of open files), else none.
     static func keptConnections(_ config: LoadedConfig, openFiles: Int) -> Int {
         let https = httpsCheckCount(config)
         let room = openFiles - 2 * config.agent.limits.inFlight - 128
-        return https > 0 && https <= min(config.agent.limits.keepConnections, room) ? https : 16
+        return https <= min(config.agent.limits.keepConnections, room) ? https : 0
     }
 
     /// The timing of a check that may share its sessions (SMTP, IMAP, POP3).

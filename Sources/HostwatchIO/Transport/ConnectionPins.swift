@@ -1,3 +1,4 @@
+import HostwatchCore
 import Synchronization
 
 /// The names under which web checks keep connections open, each with the one address it is
@@ -39,28 +40,14 @@ final class ConnectionPins: Sendable {
         return "\(key):\(address.contains(":") ? "[\(address)]" : address)"
     }
 
-    /// The lowercased host name and port of an http(s) URL; nil for an address literal or a URL
-    /// that is not plainly `scheme://host[:port][/...]`.
+    /// The lowercased host name and port of an http(s) URL, as the config read it
+    /// (`URLParts`); nil for an address literal or a name libcurl would rewrite (IDN).
     static func origin(of url: String) -> (host: String, port: Int)? {
-        let lower = url.lowercased()
-        let defaultPort: Int
-        let rest: Substring
-        if lower.hasPrefix("https://") {
-            (defaultPort, rest) = (443, lower.dropFirst(8))
-        } else if lower.hasPrefix("http://") {
-            (defaultPort, rest) = (80, lower.dropFirst(7))
-        } else {
-            return nil
-        }
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard !authority.isEmpty, !authority.contains("@"), !authority.hasPrefix("[") else { return nil }
-        let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let host = parts.first, !host.isEmpty else { return nil }
-        // An IPv4 literal, or a name libcurl would rewrite (IDN): connect anew.
-        guard host.allSatisfy(\.isASCII), host.contains(where: \.isLetter),
+        let parts = URLParts(url)
+        let host = parts.host.lowercased()
+        guard parts.scheme == "http" || parts.scheme == "https", (1...65535).contains(parts.port),
+              host.allSatisfy(\.isASCII), host.contains(where: \.isLetter),
               host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }) else { return nil }
-        guard parts.count == 2 else { return (String(host), defaultPort) }
-        guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
-        return (String(host), port)
+        return (host, parts.port)
     }
 }

@@ -36,21 +36,21 @@ public final class CurlMultiLoop: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let state = Mutex(State())
     public let maxInFlight: Int
-    /// Idle connections kept for reuse.
+    /// Idle connections kept for checks that reuse them (0: none; libcurl keeps 16 besides).
     public let keptConnections: Int
     /// Signalled to wake the loop (work queued, or a stop); closed by the loop as it ends.
     fileprivate let wakeFD: Int32
 
     /// Starts the loop thread. `curl_global_init` runs once per process before any handle.
-    /// `keptConnections`: idle connections libcurl keeps for reuse (`CURLMOPT_MAXCONNECTS`).
-    public init(maxInFlight: Int = 256, keptConnections: Int = 16) {
+    /// `keptConnections`: idle connections kept for reuse (`CURLMOPT_MAXCONNECTS`, at least 16).
+    public init(maxInFlight: Int = 256, keptConnections: Int = 0) {
         CurlGlobal.initialize()
         self.maxInFlight = max(1, maxInFlight)
-        self.keptConnections = max(1, keptConnections)
+        self.keptConnections = max(0, keptConnections)
         multi = curl_multi_init()
         wakeFD = hw_eventfd()
         precondition(wakeFD >= 0, "cannot make the libcurl loop's eventfd: errno \(errno)")
-        _ = hw_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, self.keptConnections)
+        _ = hw_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(16, self.keptConnections))
         LoopThread(multi: multi, owner: self).start()
     }
 
