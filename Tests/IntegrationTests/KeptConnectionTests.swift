@@ -18,23 +18,17 @@ struct KeptConnectionTests {
     /// Runs `body` with a transport that keeps connections (examinations standing an hour,
     /// connections used for at most `lifetime`) and nginx serving `shop.test` over both schemes.
     func withLab(lifetime: Duration = .seconds(300), _ body: (Lab) async throws -> Void) async throws {
-        let dir = try TempDirectory(prefix: "hostwatch-kept")
-        defer { try? dir.remove() }
-        let ca = try TestCA(directory: dir.appending("ca"))
-        let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: [
-            .init(domain: "shop.test", tls: try ca.issue(names: ["shop.test"], days: 90),
-                  extraServerConfig: "add_header X-Connection $connection always;\nadd_header X-Requests $connection_requests always;"),
-        ])
-        defer { nginx.shutdown() }
-        try nginx.start()
-        let loop = CurlMultiLoop(maxInFlight: 4, keptConnections: 8)
-        defer { loop.shutdownAndWait() }
-        var transport = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: .seconds(3600)), keepsConnections: true)
-        transport.connectionLifetime = lifetime
-        try await body(Lab(
-            transport: transport, nginx: nginx,
-            https: HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile),
-            http: HTTPRequest(url: "http://shop.test/", connectAddress: nginx.address, timeout: .seconds(5))))
+        try await NginxServer.withTLSSite("shop.test", prefix: "hostwatch-kept",
+                                          extraServerConfig: "add_header X-Connection $connection always;\nadd_header X-Requests $connection_requests always;") { nginx, ca in
+            let loop = CurlMultiLoop(maxInFlight: 4, keptConnections: 8)
+            defer { loop.shutdownAndWait() }
+            var transport = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: .seconds(3600)), keepsConnections: true)
+            transport.connectionLifetime = lifetime
+            try await body(Lab(
+                transport: transport, nginx: nginx,
+                https: HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile),
+                http: HTTPRequest(url: "http://shop.test/", connectAddress: nginx.address, timeout: .seconds(5))))
+        }
     }
 
     /// nginx's connection serial number and that connection's request count, from the headers.

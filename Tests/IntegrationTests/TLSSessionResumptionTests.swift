@@ -11,20 +11,14 @@ struct TLSSessionResumptionTests {
     /// whose responses carry `X-Session-Reused: r` when nginx resumed the TLS session, and nginx.
     func withSite(examinationsStandFor every: Duration,
                   _ body: (CurlHTTPTransport, HTTPRequest, NginxServer) async throws -> Void) async throws {
-        let dir = try TempDirectory(prefix: "hostwatch-resume")
-        defer { try? dir.remove() }
-        let ca = try TestCA(directory: dir.appending("ca"))
-        let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: [
-            .init(domain: "shop.test", tls: try ca.issue(names: ["shop.test"], days: 90),
-                  extraServerConfig: "ssl_session_cache shared:hw:1m;\nadd_header X-Session-Reused $ssl_session_reused always;"),
-        ])
-        defer { nginx.shutdown() }
-        try nginx.start()
-        let loop = CurlMultiLoop(maxInFlight: 4)
-        defer { loop.shutdownAndWait() }
-        let transport = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: every))
-        let request = HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile)
-        try await body(transport, request, nginx)
+        try await NginxServer.withTLSSite("shop.test", prefix: "hostwatch-resume",
+                                          extraServerConfig: "ssl_session_cache shared:hw:1m;\nadd_header X-Session-Reused $ssl_session_reused always;") { nginx, ca in
+            let loop = CurlMultiLoop(maxInFlight: 4)
+            defer { loop.shutdownAndWait() }
+            let transport = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: every))
+            let request = HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile)
+            try await body(transport, request, nginx)
+        }
     }
 
     func reused(_ response: HTTPResponse) -> String? {

@@ -269,3 +269,21 @@ final class NginxServer: @unchecked Sendable {
         }
     }
 }
+
+extension NginxServer {
+    /// Runs `body` with a running nginx serving one HTTPS (and HTTP) site, `domain`, its
+    /// certificate from a fresh test CA and `extraServerConfig` in its server block; everything
+    /// lives in a temporary directory removed afterwards.
+    static func withTLSSite(_ domain: String, prefix: String, extraServerConfig: String,
+                            _ body: (NginxServer, TestCA) async throws -> Void) async throws {
+        let dir = try TempDirectory(prefix: prefix)
+        defer { try? dir.remove() }
+        let ca = try TestCA(directory: dir.appending("ca"))
+        let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: [
+            .init(domain: domain, tls: try ca.issue(names: [domain], days: 90), extraServerConfig: extraServerConfig),
+        ])
+        defer { nginx.shutdown() }
+        try nginx.start()
+        try await body(nginx, ca)
+    }
+}
