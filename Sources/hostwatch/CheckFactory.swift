@@ -20,6 +20,9 @@ struct CheckFactory {
     /// Where disk checks keep their growth samples across reloads and restarts (the agent's);
     /// nil: a fresh history per check (`hostwatch check`).
     var diskHistories: HistoryStore?
+    /// Whether checks write out the transcript of a passing run: `hostwatch check` shows it; the
+    /// agent keeps only a failing run's.
+    var transcribesPassingRuns = true
 
     /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
@@ -125,7 +128,8 @@ struct CheckFactory {
                     // The domain name was validated when the file was read.
                     let name = (try? DNSName(domain.domain)) ?? .root
                     check = DNSCheck(id: id, domain: name, configuration: configuration,
-                                     serverAddress: IPAddress(agent.server.address), transport: dns)
+                                     serverAddress: IPAddress(agent.server.address), transport: dns,
+                                     transcribesPassingRuns: transcribesPassingRuns)
                 }
                 var subject = IncidentTracker.Subject(domain: domain.domain,
                                                       account: Ticket.Account(name: domain.account, plan: domain.plan),

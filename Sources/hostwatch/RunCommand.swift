@@ -156,6 +156,7 @@ enum RunCommand {
     static func factory(_ config: LoadedConfig, _ loop: CurlMultiLoop, _ dnsLoop: DNSSocketLoop, _ history: HistoryStore) -> CheckFactory {
         var factory = CheckFactory(config: config, loop: loop, dnsLoop: dnsLoop)
         factory.diskHistories = history
+        factory.transcribesPassingRuns = false
         return factory
     }
 

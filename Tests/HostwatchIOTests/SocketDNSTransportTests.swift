@@ -180,6 +180,41 @@ import Testing
         #expect(await transport.query(all: []).isEmpty)
     }
 
+    /// A check's questions to one server go out on one socket (one source port), each check on
+    /// a socket of its own: three questions cost one socket, and the next check comes from a
+    /// new random port. The replies, in any order, still reach their questions by ID.
+    @Test func aBatchAsksOneServerFromOneSocketAndTheNextBatchFromAnother() async throws {
+        let server = try FakeDNSServer(udp: { [self.answerA($0)] })
+        defer { server.stop() }
+        let other = try FakeDNSServer(udp: { [self.answerA($0)] })
+        defer { other.stop() }
+        let queries = [query(server.server, .soa), query(other.server, .soa), query(server.server, .ns), query(server.server, .a)]
+        let first = await transport.query(all: queries)
+        #expect(first.allSatisfy { $0.reply?.questions.first?.type == $0.query.type })
+        #expect(Set(first.map(\.id)).count == 4)
+        let second = await transport.query(all: Array(queries[2...]))
+        #expect(second.allSatisfy { $0.reply != nil })
+        let ports = server.sourcePorts
+        #expect(ports.count == 5)
+        #expect(Set(ports[0..<3]).count == 1)
+        #expect(Set(ports[3...]).count == 1)
+        #expect(ports[0] != ports[3])
+        #expect(other.sourcePorts.count == 1 && other.sourcePorts[0] != ports[0])
+    }
+
+    /// Stopped while a check asks it three questions on one socket: the "port unreachable" of
+    /// the first comes back at once for every question, not as two refusals and a timeout.
+    @Test func aStoppedServerRefusesEveryQuestionOfABatchAtOnce() async throws {
+        let probe = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        _ = FakeDNSServer.bind(probe, ipv6: false, port: 0)
+        let closed = DNSServer(address: "127.0.0.1", port: Int(FakeDNSServer.localPort(probe, ipv6: false)))
+        close(probe)
+        let started = ContinuousClock.now
+        let exchanges = await transport.query(all: [.soa, .ns, .a].map { query(closed, $0, timeout: .seconds(5)) })
+        #expect(exchanges.map { $0.error?.kind } == [.refused, .refused, .refused])
+        #expect(started.duration(to: .now) < .seconds(5))
+    }
+
     @Test func manyQueriesShareFewSlots() async throws {
         let server = try FakeDNSServer(udp: { [self.answerA($0)] })
         defer { server.stop() }

@@ -71,16 +71,21 @@ public struct DNSCheck: Check {
     /// This server's address, for `points_here`.
     public let serverAddress: IPAddress?
     public let transport: any DNSTransport
+    /// Whether a passing run keeps its transcript too. The agent only ever shows the transcript
+    /// of a failing run, and writing every answer out as text was a third of a passing check's
+    /// cost (issue 16); `hostwatch check` shows both.
+    public let transcribesPassingRuns: Bool
 
     public var timing: CheckTiming { configuration.timing }
 
     public init(id: CheckID, domain: DNSName, configuration: Configuration, serverAddress: IPAddress?,
-                transport: any DNSTransport) {
+                transport: any DNSTransport, transcribesPassingRuns: Bool = true) {
         self.id = id
         self.domain = domain
         self.configuration = configuration
         self.serverAddress = serverAddress
         self.transport = transport
+        self.transcribesPassingRuns = transcribesPassingRuns
     }
 
     /// The types asked of every server: SOA and NS always, then the expected types, then the
@@ -105,6 +110,10 @@ public struct DNSCheck: Check {
         let exchanges = await transport.query(all: queries)
         let results = servers.indices.map { s in Array(exchanges[(s * types.count)..<((s + 1) * types.count)]) }
         let answers = zip(servers, results).map { ServerAnswers(nameserver: $0, exchanges: $1) }
+        let observation = Self.judge(answers, check: id, domain: domain, configuration: configuration, serverAddress: serverAddress,
+                                     now: now, transcribe: transcribesPassingRuns)
+        guard observation.failure != nil, !transcribesPassingRuns else { return observation }
+        // Failing: judged again, the same answers, this time written out.
         return Self.judge(answers, check: id, domain: domain, configuration: configuration, serverAddress: serverAddress, now: now)
     }
 }
@@ -121,14 +130,18 @@ extension DNSCheck {
     }
 
     /// The verdict on every server's answers: a pure function of what the transport measured.
+    /// Without `transcribe` the answers are not written out, and a passing run's transcript is
+    /// empty (a failing run's is incomplete: judge it again with `transcribe`).
     public static func judge(_ answers: [ServerAnswers], check: CheckID, domain: DNSName, configuration: Configuration,
-                             serverAddress: IPAddress?, now: Date) -> Observation {
+                             serverAddress: IPAddress?, now: Date, transcribe: Bool = true) -> Observation {
         var transcript = Transcript()
         var failing: [ServerFailure] = []
         var answered: [ServerAnswers] = []
         for server in answers {
-            transcript.append(.note, "nameserver \(server.nameserver.name.map { "\($0) " } ?? "")\(server.nameserver.server)")
-            for exchange in server.exchanges { record(exchange, in: &transcript) }
+            if transcribe {
+                transcript.append(.note, "nameserver \(server.nameserver.name.map { "\($0) " } ?? "")\(server.nameserver.server)")
+                for exchange in server.exchanges { record(exchange, in: &transcript) }
+            }
             if let failure = failure(of: server, domain: domain) {
                 failing.append(failure)
                 transcript.append(.note, "\(server.nameserver) fails: \(failure.reason)")
@@ -209,7 +222,7 @@ extension DNSCheck {
     /// without authority, or no SOA for the domain's zone.
     static func failure(of server: ServerAnswers, domain: DNSName) -> ServerFailure? {
         for exchange in server.exchanges {
-            let question = "\(exchange.query.name) \(exchange.query.type)"
+            var question: String { "\(exchange.query.name) \(exchange.query.type)" }
             if let error = exchange.error {
                 return ServerFailure(nameserver: server.nameserver, reason: "\(question): \(error.detail)", transportKind: error.kind)
             }

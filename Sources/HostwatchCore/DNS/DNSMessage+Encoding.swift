@@ -9,12 +9,17 @@ extension DNSMessage {
         writer.u16(UInt16(clamping: answers.count))
         writer.u16(UInt16(clamping: authorities.count))
         writer.u16(UInt16(clamping: additionals.count + (edns == nil ? 0 : 1)))
+        // A lone name (a query) has nothing to point at: written as it is, without the table
+        // of suffixes (issue 16: a third of the cost of sending a query).
+        let compress = questions.count > 1 || !answers.isEmpty || !authorities.isEmpty || !additionals.isEmpty
         for question in questions {
-            writer.name(question.name)
+            writer.name(question.name, compress: compress)
             writer.u16(question.type.rawValue)
             writer.u16(question.questionClass)
         }
-        for record in answers + authorities + additionals { try writer.record(record) }
+        for section in [answers, authorities, additionals] {
+            for record in section { try writer.record(record) }
+        }
         if let edns {
             writer.bytes.append(0)
             writer.u16(DNSRecordType.opt.rawValue)

@@ -20,14 +20,18 @@ struct DNSWireWriter {
 
     mutating func name(_ name: DNSName, compress: Bool = true) {
         let wire = name.wire
+        guard compress else {
+            bytes += wire
+            return
+        }
         var i = 0
         while wire[i] != 0 {
             let suffix = DNSName(trustedWire: Array(wire[i...]))
-            if compress, let target = suffixes[suffix] {
+            if let target = suffixes[suffix] {
                 u16(0xc000 | UInt16(target))
                 return
             }
-            if compress, bytes.count < 0x4000 { suffixes[suffix] = bytes.count }
+            if bytes.count < 0x4000 { suffixes[suffix] = bytes.count }
             let length = Int(wire[i])
             bytes.append(contentsOf: wire[i...(i + length)])
             i += 1 + length

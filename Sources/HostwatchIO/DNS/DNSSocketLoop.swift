@@ -3,16 +3,20 @@ import Glibc
 import HostwatchCore
 import Synchronization
 
-/// One thread that carries every DNS query of the agent: a non-blocking socket per query,
-/// `poll(2)` over all of them, deadlines in milliseconds.
+/// One thread that carries every DNS query of the agent: non-blocking sockets, `poll(2)` over
+/// all of them, deadlines in milliseconds.
 ///
-/// Each query gets its own UDP socket, `connect`ed to the server, so the kernel drops datagrams
-/// from anyone else, a random source port comes with it, and an ICMP "port unreachable" arrives
-/// as `ECONNREFUSED` (a stopped nameserver is reported at once, not after the timeout). A reply
-/// is taken only when its ID and question match the query (RFC 5452 §9.1); others are noted and
-/// ignored while waiting goes on. A reply with the TC bit set is asked again over TCP
-/// (RFC 7766 §5) within the same deadline. At most `maxInFlight` queries hold a socket at once;
-/// the rest wait in a queue, and a query's timeout starts when it is sent.
+/// The queries of one batch (a check's questions) to one server share one UDP socket, opened
+/// for them, `connect`ed to the server and closed when the last of them ends; a single query
+/// has a socket of its own. So the kernel drops datagrams from anyone else, every check comes
+/// from a new random source port, an ICMP "port unreachable" arrives as `ECONNREFUSED` (a
+/// stopped nameserver is reported at once, not after the timeout), and a check of three
+/// questions costs one socket, not three (issue 16). The queries sharing a socket have distinct
+/// IDs; a reply is taken only when its ID and question match a query (RFC 5452 §9.1), others are
+/// noted and ignored while waiting goes on. A reply with the TC bit set is asked again over TCP
+/// (RFC 7766 §5), on a connection of its own, within the same deadline. At most `maxInFlight`
+/// queries are in flight at once; the rest wait in a queue, and a query's timeout starts when
+/// it is sent.
 ///
 /// `poll` rather than `epoll`: Swift's Glibc module does not import `<sys/epoll.h>`, and with at
 /// most a few hundred sockets in flight rebuilding the `pollfd` array costs microseconds.
@@ -29,6 +33,12 @@ public final class DNSSocketLoop: @unchecked Sendable {
 
         /// Hands the exchange to whoever waits for it.
         func finish(_ exchange: DNSExchange) { reply.finish(exchange) }
+
+        /// The batch the job belongs to; nil for a single query.
+        var batch: ObjectIdentifier? {
+            if case .batch(let batch, _) = reply { return ObjectIdentifier(batch) }
+            return nil
+        }
     }
 
     /// Who waits for a job: one task for one query, or one task for a check's whole batch.
@@ -98,7 +108,7 @@ public final class DNSSocketLoop: @unchecked Sendable {
     /// Sends `query` and waits for the matching reply, an error, or the timeout.
     public func exchange(_ query: DNSQuery) async -> DNSExchange {
         await withCheckedContinuation { continuation in
-            guard let job = Self.job(for: query, reply: .one(continuation)) else { return }
+            guard let job = Self.job(for: query, id: .random(in: 0...UInt16.max), reply: .one(continuation)) else { return }
             if !submit([job]) { job.finish(Self.stopping(job)) }
         }
     }
@@ -109,7 +119,14 @@ public final class DNSSocketLoop: @unchecked Sendable {
         guard !queries.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
             let batch = Batch(count: queries.count, continuation: continuation)
-            let jobs = queries.enumerated().compactMap { index, query in Self.job(for: query, reply: .batch(batch, index)) }
+            // Distinct IDs: the queries to one server share a socket, and the ID tells their
+            // replies apart.
+            var used = Set<UInt16>()
+            let jobs = queries.enumerated().compactMap { index, query in
+                var id = UInt16.random(in: 0...UInt16.max)
+                while !used.insert(id).inserted, used.count < 65536 { id = .random(in: 0...UInt16.max) }
+                return Self.job(for: query, id: id, reply: .batch(batch, index))
+            }
             if !jobs.isEmpty, !submit(jobs) {
                 for job in jobs { job.finish(Self.stopping(job)) }
             }
@@ -118,13 +135,12 @@ public final class DNSSocketLoop: @unchecked Sendable {
 
     /// The query encoded for the wire as a job; nil when it cannot be sent, after `reply` got
     /// the exchange that says why.
-    private static func job(for query: DNSQuery, reply: Reply) -> Job? {
+    private static func job(for query: DNSQuery, id: UInt16, reply: Reply) -> Job? {
         guard let address = SocketAddress(query.server) else {
             reply.finish(DNSExchange(query: query, error: DNSQueryError(
                 kind: .badQuery, detail: "\(query.server.address) port \(query.server.port) is not an IP address and port")))
             return nil
         }
-        let id = UInt16.random(in: 0...UInt16.max)
         let message = DNSMessage.query(id: id, name: query.name, type: query.type, recursionDesired: query.recursionDesired,
                                        udpPayloadSize: query.udpPayloadSize)
         do {
@@ -230,7 +246,11 @@ private final class DNSLoopThread: @unchecked Sendable {
 
     final class Active {
         let job: DNSSocketLoop.Job
-        var fd: Int32
+        /// The UDP socket the query was sent on, shared with the batch's other queries to the
+        /// same server.
+        let udp: UDPSocket
+        /// The query's own TCP connection after a truncated reply; -1 before.
+        var fd: Int32 = -1
         var phase: Phase = .udp
         let started: ContinuousClock.Instant
         let deadline: ContinuousClock.Instant
@@ -239,18 +259,52 @@ private final class DNSLoopThread: @unchecked Sendable {
         var tcpBuffer: [UInt8] = []
         var done = false
 
-        init(job: DNSSocketLoop.Job, fd: Int32, started: ContinuousClock.Instant) {
+        init(job: DNSSocketLoop.Job, udp: UDPSocket, started: ContinuousClock.Instant) {
             self.job = job
-            self.fd = fd
+            self.udp = udp
             self.started = started
             deadline = started.advanced(by: job.query.timeout)
         }
+
+        var waitsOnUDP: Bool {
+            if done { return false }
+            if case .udp = phase { return true }
+            return false
+        }
+    }
+
+    /// One connected UDP socket and the queries waiting for their replies on it.
+    final class UDPSocket {
+        var fd: Int32
+        var members: [Active] = []
+
+        init(fd: Int32) {
+            self.fd = fd
+        }
+
+        var waiting: [Active] { members.filter(\.waitsOnUDP) }
+
+        /// Closes the socket once no query waits on it any more.
+        func closeWhenIdle() {
+            guard fd >= 0, !members.contains(where: \.waitsOnUDP) else { return }
+            close(fd)
+            fd = -1
+            members.removeAll()
+        }
+    }
+
+    /// What one entry of the `poll` set stands for.
+    enum Polled {
+        case udp(UDPSocket)
+        case tcp(Active)
     }
 
     // Strong: the loop object lives until its thread has stopped (after `shutdown()`).
     let owner: DNSSocketLoop
     var active: [Active] = []
+    var sockets: [UDPSocket] = []
     var pollSet: [pollfd] = []
+    var polled: [Polled] = []
     /// One receive buffer for every UDP reply: the largest datagram there is.
     var buffer = [UInt8](repeating: 0, count: 65536)
     let clock = ContinuousClock()
@@ -276,8 +330,7 @@ private final class DNSLoopThread: @unchecked Sendable {
         while true {
             let (jobs, stopping) = owner.take(max: owner.maxInFlight - active.count)
             if stopping { break }
-            let now = clock.now
-            for job in jobs { begin(job, now: now) }
+            begin(jobs, now: clock.now)
             expire(now: clock.now)
             compact()
             // A free slot and queued work need no wait (a query that failed at once, such as
@@ -290,6 +343,7 @@ private final class DNSLoopThread: @unchecked Sendable {
             finish(entry, error: DNSQueryError(kind: .other, detail: "hostwatch is stopping"))
         }
         active.removeAll()
+        sockets.removeAll()
         for job in owner.drain() {
             job.finish(DNSExchange(query: job.query, id: job.message.id, error: DNSQueryError(kind: .other, detail: "hostwatch is stopping")))
         }
@@ -297,26 +351,60 @@ private final class DNSLoopThread: @unchecked Sendable {
 
     // MARK: Starting
 
-    func begin(_ job: DNSSocketLoop.Job, now: ContinuousClock.Instant) {
-        let fd = socket(job.address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        let entry = Active(job: job, fd: fd, started: now)
+    /// Sends the jobs, the ones of one batch to one server on one socket.
+    func begin(_ jobs: [DNSSocketLoop.Job], now: ContinuousClock.Instant) {
+        var done = [Bool](repeating: false, count: jobs.count)
+        for first in jobs.indices where !done[first] {
+            var group = [jobs[first]]
+            done[first] = true
+            if let batch = jobs[first].batch {
+                for other in (first + 1)..<jobs.count
+                where !done[other] && jobs[other].batch == batch && jobs[other].query.server == jobs[first].query.server {
+                    group.append(jobs[other])
+                    done[other] = true
+                }
+            }
+            begin(group, sharing: jobs[first].address, now: now)
+        }
+    }
+
+    func begin(_ group: [DNSSocketLoop.Job], sharing address: SocketAddress, now: ContinuousClock.Instant) {
+        let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let udp = UDPSocket(fd: fd)
+        let entries = group.map { Active(job: $0, udp: udp, started: now) }
+        udp.members = entries
+        active += entries
         guard fd >= 0 else {
-            finish(entry, error: DNSQueryError(kind: .other, detail: "cannot open a UDP socket: \(Self.errorText(errno))"))
+            let error = DNSQueryError(kind: .other, detail: "cannot open a UDP socket: \(Self.errorText(errno))")
+            for entry in entries { finish(entry, error: error) }
+            udp.members.removeAll()
             return
         }
-        active.append(entry)
-        guard job.address.connect(fd) == 0 else {
-            finish(entry, error: Self.socketError(errno, server: job.query.server, proto: "UDP"))
+        sockets.append(udp)
+        guard address.connect(fd) == 0 else {
+            let error = Self.socketError(errno, server: group[0].query.server, proto: "UDP")
+            for entry in entries { finish(entry, error: error) }
             return
         }
-        let sent = job.wire.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        if sent != job.wire.count {
-            finish(entry, error: Self.socketError(sent < 0 ? errno : EMSGSIZE, server: job.query.server, proto: "UDP"))
+        for entry in entries where !entry.done {
+            let wire = entry.job.wire
+            let sent = wire.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            guard sent != wire.count else { continue }
+            if sent < 0, errno != EMSGSIZE {
+                // The error of the socket, not of this query: on loopback the "port unreachable"
+                // of the first query is reported by the second send, and the first will never
+                // be answered either.
+                let error = Self.socketError(errno, server: entry.job.query.server, proto: "UDP")
+                for waiting in udp.waiting { finish(waiting, error: error) }
+                return
+            }
+            finish(entry, error: Self.socketError(EMSGSIZE, server: entry.job.query.server, proto: "UDP"))
         }
     }
 
     func beginTCP(_ entry: Active) {
-        close(entry.fd)
+        entry.phase = .tcpConnecting
+        entry.udp.closeWhenIdle()
         let fd = socket(entry.job.address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         entry.fd = fd
         guard fd >= 0 else {
@@ -328,9 +416,7 @@ private final class DNSLoopThread: @unchecked Sendable {
         if entry.job.address.connect(fd) == 0 {
             entry.phase = .tcpWriting(sent: 0)
             writeTCP(entry)
-        } else if errno == EINPROGRESS {
-            entry.phase = .tcpConnecting
-        } else {
+        } else if errno != EINPROGRESS {
             finish(entry, error: Self.socketError(errno, server: entry.job.query.server, proto: "TCP"))
         }
     }
@@ -350,12 +436,16 @@ private final class DNSLoopThread: @unchecked Sendable {
         // slot anyway, so nobody needs to wake us.
         if active.count < owner.maxInFlight, !owner.prepareToSleep() { timeout = 0 }
         pollSet.removeAll(keepingCapacity: true)
+        polled.removeAll(keepingCapacity: true)
         pollSet.append(pollfd(fd: owner.wakeDescriptor, events: Int16(POLLIN), revents: 0))
-        for entry in active {
-            var events = Int16(POLLIN)
-            if case .tcpConnecting = entry.phase { events = Int16(POLLOUT) }
-            if case .tcpWriting = entry.phase { events = Int16(POLLOUT) }
+        for udp in sockets where udp.fd >= 0 {
+            pollSet.append(pollfd(fd: udp.fd, events: Int16(POLLIN), revents: 0))
+            polled.append(.udp(udp))
+        }
+        for entry in active where !entry.done && entry.fd >= 0 {
+            let events = if case .tcpReading = entry.phase { Int16(POLLIN) } else { Int16(POLLOUT) }
             pollSet.append(pollfd(fd: entry.fd, events: events, revents: 0))
+            polled.append(.tcp(entry))
         }
         let ready = poll(&pollSet, nfds_t(pollSet.count), timeout)
         owner.markAwake()
@@ -364,16 +454,21 @@ private final class DNSLoopThread: @unchecked Sendable {
             var sink = [UInt8](repeating: 0, count: 64)
             while read(owner.wakeDescriptor, &sink, sink.count) > 0 {}
         }
-        // `active` does not change in size while handling: finished entries are compacted later.
-        for (i, entry) in active.enumerated() where pollSet[i + 1].revents != 0 && !entry.done {
-            handle(entry, revents: pollSet[i + 1].revents)
+        // `active` and `sockets` do not change in size while handling: ended ones are
+        // compacted later.
+        for (i, owner) in polled.enumerated() where pollSet[i + 1].revents != 0 {
+            switch owner {
+            case .udp(let udp): readUDP(udp)
+            case .tcp(let entry) where !entry.done: handle(entry)
+            case .tcp: break
+            }
         }
     }
 
-    func handle(_ entry: Active, revents: Int16) {
+    func handle(_ entry: Active) {
         switch entry.phase {
         case .udp:
-            readUDP(entry)
+            break
         case .tcpConnecting:
             var socketError: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
@@ -393,26 +488,30 @@ private final class DNSLoopThread: @unchecked Sendable {
 
     // MARK: UDP
 
-    func readUDP(_ entry: Active) {
-        // Until done, or until a truncated reply moved the query to TCP.
-        while !entry.done, case .udp = entry.phase {
-            let n = buffer.withUnsafeMutableBytes { recv(entry.fd, $0.baseAddress, $0.count, 0) }
+    /// Every datagram waiting on the socket, each to the query it answers.
+    func readUDP(_ udp: UDPSocket) {
+        while udp.fd >= 0 {
+            let n = buffer.withUnsafeMutableBytes { recv(udp.fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
-                finish(entry, error: Self.socketError(errno, server: entry.job.query.server, proto: "UDP"))
+                // Port unreachable and its like concern the server: every query waiting on it.
+                let code = errno
+                for entry in udp.waiting { finish(entry, error: Self.socketError(code, server: entry.job.query.server, proto: "UDP")) }
                 return
             }
-            consumeUDP(entry, bytes: Array(buffer[0..<n]))
+            consumeUDP(udp, bytes: Array(buffer[0..<n]))
         }
     }
 
-    func consumeUDP(_ entry: Active, bytes: [UInt8]) {
-        let query = entry.job.message
-        // A datagram that is not even ours (too short, another ID) is dropped unread: a late
-        // reply to an earlier query or a spoofing attempt must not end this one.
-        guard bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == query.id else {
-            ignore(entry, bytes.count < 2 ? "a \(bytes.count)-byte datagram"
-                : "a reply with ID \(UInt16(bytes[0]) << 8 | UInt16(bytes[1])) instead of \(query.id)")
+    func consumeUDP(_ udp: UDPSocket, bytes: [UInt8]) {
+        let waiting = udp.waiting
+        // A datagram that answers none of the queries waiting (too short, another ID) is dropped
+        // unread: a late reply to an earlier query or a spoofing attempt must not end one.
+        let id = bytes.count >= 2 ? UInt16(bytes[0]) << 8 | UInt16(bytes[1]) : nil
+        guard let id, let entry = waiting.first(where: { $0.job.message.id == id }) else {
+            for entry in waiting {
+                ignore(entry, id.map { "a reply with ID \($0) instead of \(entry.job.message.id)" } ?? "a \(bytes.count)-byte datagram")
+            }
             return
         }
         let reply: DNSMessage
@@ -420,7 +519,7 @@ private final class DNSLoopThread: @unchecked Sendable {
             finish(entry, error: DNSQueryError(kind: .malformed, detail: "malformed reply (\(bytes.count) bytes over UDP): \(error)"))
             return
         }
-        if let mismatch = reply.mismatch(with: query) {
+        if let mismatch = reply.mismatch(with: entry.job.message) {
             ignore(entry, "a reply with \(mismatch)")
             return
         }
@@ -513,6 +612,7 @@ private final class DNSLoopThread: @unchecked Sendable {
         entry.done = true
         if entry.fd >= 0 { close(entry.fd) }
         entry.fd = -1
+        entry.udp.closeWhenIdle()
         var notes = entry.notes
         if entry.ignored > 5 { notes.append("ignored \(entry.ignored - 5) more replies that did not match") }
         let exchange = DNSExchange(query: entry.job.query, id: entry.job.message.id, reply: reply, error: error, usedTCP: tcp,
@@ -522,6 +622,7 @@ private final class DNSLoopThread: @unchecked Sendable {
 
     func compact() {
         if active.contains(where: \.done) { active.removeAll(where: \.done) }
+        if sockets.contains(where: { $0.fd < 0 }) { sockets.removeAll { $0.fd < 0 } }
     }
 
     // MARK: Errors

@@ -52,6 +52,23 @@ import Testing
         #expect(o.timings.map(\.name) == ["ns1.example.net.", "ns2.example.net.", "total"])
     }
 
+    /// The agent's checks leave a passing run's answers unwritten and write out a failing run
+    /// in full, exactly as `hostwatch check` shows it; the verdict is the same either way.
+    @Test func withoutPassingTranscriptsOnlyAFailingRunIsWrittenOut() async {
+        for servers in [[ns1: records(), ns2: records()], [ns1: records(), ns2: records(serial: 7)], [ns1: records()]] {
+            let stub = StubDNSTransport(servers: servers)
+            let full = await run(stub)
+            let lean = await DNSCheck(id: id, domain: zone, configuration: configuration(), serverAddress: here, transport: stub,
+                                      transcribesPassingRuns: false).run(now: now)
+            #expect(lean.outcome == full.outcome)
+            #expect(lean.summary == full.summary)
+            #expect(lean.endpoint == full.endpoint)
+            #expect(lean.timings.map(\.name) == full.timings.map(\.name))
+            #expect(full.transcript.text.contains("* nameserver ns1.example.net. 203.0.113.53:53"))
+            #expect(lean.transcript.text == (full.failure == nil ? "" : full.transcript.text))
+        }
+    }
+
     @Test func asksEveryServerEveryTypeWithoutRecursion() async {
         let stub = StubDNSTransport(servers: [ns1: records(), ns2: records()])
         _ = await run(stub)

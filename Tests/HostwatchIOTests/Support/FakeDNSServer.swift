@@ -15,6 +15,7 @@ final class FakeDNSServer: @unchecked Sendable {
     private var stopped = false
     private var udpQueries = 0
     private var tcpQueries = 0
+    private var udpPorts: [UInt16] = []
     /// When set, UDP replies leave from this socket (another address) instead of the server's.
     private var replyFD: Int32 = -1
 
@@ -63,6 +64,8 @@ final class FakeDNSServer: @unchecked Sendable {
 
     var server: DNSServer { DNSServer(address: address, port: Int(port)) }
     var counts: (udp: Int, tcp: Int) { lock.withLock { (udpQueries, tcpQueries) } }
+    /// The source port of each UDP query, in the order they came.
+    var sourcePorts: [UInt16] { lock.withLock { udpPorts } }
 
     func stop() {
         lock.withLock { stopped = true }
@@ -106,7 +109,12 @@ final class FakeDNSServer: @unchecked Sendable {
                 if replyFD >= 0 { close(replyFD) }
                 return
             }
-            lock.withLock { udpQueries += 1 }
+            // sin_port and sin6_port are both at offset 2, in network order.
+            let port = withUnsafeBytes(of: &peer) { UInt16($0[2]) << 8 | UInt16($0[3]) }
+            lock.withLock {
+                udpQueries += 1
+                udpPorts.append(port)
+            }
             let from = replyFD >= 0 ? replyFD : udpFD
             for reply in behaviour(Array(buffer[0..<n])) {
                 _ = withUnsafePointer(to: &peer) {
