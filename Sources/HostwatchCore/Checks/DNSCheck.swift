@@ -277,10 +277,11 @@ extension DNSCheck {
     static func pointsAway(_ answered: [ServerAnswers], domain: DNSName, serverAddress: IPAddress) -> [String] {
         let type: DNSRecordType = serverAddress.isIPv4 ? .a : .aaaa
         var groups: [Set<DNSRecordData>: [Nameserver]] = [:]
+        let wanted: DNSRecordData = serverAddress.isIPv4 ? .a(serverAddress) : .aaaa(serverAddress)
         for server in answered {
-            let set = rrset(type, in: server, domain: domain) ?? []
-            let here = set.contains(serverAddress.isIPv4 ? .a(serverAddress) : .aaaa(serverAddress))
-            if !here { groups[set, default: []].append(server.nameserver) }
+            let answers = server.exchanges.first(where: { $0.query.type == type })?.reply?.answers ?? []
+            if answers.contains(where: { $0.data == wanted && $0.name == domain }) { continue }
+            groups[rrset(type, in: server, domain: domain) ?? [], default: []].append(server.nameserver)
         }
         return groups.sorted { text($0.key) < text($1.key) }.map { set, servers in
             "DNS points away from this server: \(domain) \(type) is \(text(set)) \(place(servers, of: answered.count)), "

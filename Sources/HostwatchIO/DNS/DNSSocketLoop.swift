@@ -108,7 +108,7 @@ public final class DNSSocketLoop: @unchecked Sendable {
     /// Sends `query` and waits for the matching reply, an error, or the timeout.
     public func exchange(_ query: DNSQuery) async -> DNSExchange {
         await withCheckedContinuation { continuation in
-            guard let job = Self.job(for: query, id: .random(in: 0...UInt16.max), reply: .one(continuation)) else { return }
+            guard let job = Self.job(for: query, id: .random(in: 0...UInt16.max), address: SocketAddress(query.server), reply: .one(continuation)) else { return }
             if !submit([job]) { job.finish(Self.stopping(job)) }
         }
     }
@@ -122,10 +122,19 @@ public final class DNSSocketLoop: @unchecked Sendable {
             // Distinct IDs: the queries to one server share a socket, and the ID tells their
             // replies apart.
             var used = Set<UInt16>()
+            // A check asks each of its servers several questions: each address is read once.
+            var addresses: [DNSServer: SocketAddress?] = [:]
             let jobs = queries.enumerated().compactMap { index, query in
                 var id = UInt16.random(in: 0...UInt16.max)
                 while !used.insert(id).inserted, used.count < 65536 { id = .random(in: 0...UInt16.max) }
-                return Self.job(for: query, id: id, reply: .batch(batch, index))
+                let address: SocketAddress?
+                if let known = addresses[query.server] {
+                    address = known
+                } else {
+                    address = SocketAddress(query.server)
+                    addresses[query.server] = address
+                }
+                return Self.job(for: query, id: id, address: address, reply: .batch(batch, index))
             }
             if !jobs.isEmpty, !submit(jobs) {
                 for job in jobs { job.finish(Self.stopping(job)) }
@@ -135,8 +144,8 @@ public final class DNSSocketLoop: @unchecked Sendable {
 
     /// The query encoded for the wire as a job; nil when it cannot be sent, after `reply` got
     /// the exchange that says why.
-    private static func job(for query: DNSQuery, id: UInt16, reply: Reply) -> Job? {
-        guard let address = SocketAddress(query.server) else {
+    private static func job(for query: DNSQuery, id: UInt16, address: SocketAddress?, reply: Reply) -> Job? {
+        guard let address else {
             reply.finish(DNSExchange(query: query, error: DNSQueryError(
                 kind: .badQuery, detail: "\(query.server.address) port \(query.server.port) is not an IP address and port")))
             return nil
