@@ -12,6 +12,7 @@ enum RunCommand {
         guard options.positional.isEmpty else { throw UsageError("run takes no arguments") }
         let logger = Logger(label: "hostwatch", level: options.flags.contains("verbose") ? .debug : .info)
         let environment = ProcessInfo.processInfo.environment
+        FreedMemory.mapLargeBlocksApart(environment: environment)
         let notifier: SystemdNotifier?
         do { notifier = try SystemdNotifier.fromEnvironment(environment) } catch {
             logger.error("systemd.notify_unusable", ["error": error.description])

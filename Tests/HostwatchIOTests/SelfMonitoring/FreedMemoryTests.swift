@@ -1,0 +1,31 @@
+import Glibc
+import Testing
+@testable import HostwatchIO
+
+@Suite struct FreedMemoryTests {
+    /// glibc marks a block it mapped on its own in the size word just before the block (bit 1,
+    /// IS_MMAPPED): such a block goes back to the system when freed.
+    static func isMappedApart(_ pointer: UnsafeMutableRawPointer) -> Bool {
+        pointer.load(fromByteOffset: -MemoryLayout<Int>.size, as: Int.self) & 2 != 0
+    }
+
+    /// glibc's default would take a block of 132 KiB from the heap once an 8 MiB block had been
+    /// freed (its threshold follows the largest freed block); the agent keeps it apart.
+    @Test func aLargeBlockIsMappedApartEvenAfterABiggerOneWasFreed() throws {
+        #expect(FreedMemory.mapLargeBlocksApart(environment: [:]))
+        let big = try #require(malloc(8 << 20))
+        #expect(Self.isMappedApart(big))
+        free(big)
+        let large = try #require(malloc(FreedMemory.largeBlock + 4096))
+        defer { free(large) }
+        #expect(Self.isMappedApart(large))
+        let small = try #require(malloc(4096))
+        defer { free(small) }
+        #expect(!Self.isMappedApart(small))
+    }
+
+    @Test func anOperatorsOwnThresholdIsLeftAsItIs() {
+        #expect(!FreedMemory.mapLargeBlocksApart(environment: ["MALLOC_MMAP_THRESHOLD_": "65536"]))
+        #expect(!FreedMemory.mapLargeBlocksApart(environment: ["GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=65536:glibc.malloc.arena_max=2"]))
+    }
+}
