@@ -20,8 +20,9 @@ struct CheckFactory {
     /// Where disk checks keep their growth samples across reloads and restarts (the agent's);
     /// nil: a fresh history per check (`hostwatch check`).
     var diskHistories: HistoryStore?
-    /// Whether checks write out the transcript of a passing run: `hostwatch check` shows it; the
-    /// agent keeps only a failing run's.
+    /// Whether DNS checks write out the transcript of a passing run: `hostwatch check` shows it;
+    /// the agent keeps only a failing run's. (Web and mail transcripts are libcurl's own record,
+    /// made during the transfer either way.)
     var transcribesPassingRuns = true
 
     /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.

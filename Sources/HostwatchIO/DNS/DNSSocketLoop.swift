@@ -108,7 +108,7 @@ public final class DNSSocketLoop: @unchecked Sendable {
     /// Sends `query` and waits for the matching reply, an error, or the timeout.
     public func exchange(_ query: DNSQuery) async -> DNSExchange {
         await withCheckedContinuation { continuation in
-            guard let job = Self.job(for: query, id: .random(in: 0...UInt16.max), address: SocketAddress(query.server), reply: .one(continuation)) else { return }
+            guard let job = Self.job(for: query, id: .random(in: 0...UInt16.max), reply: .one(continuation)) else { return }
             if !submit([job]) { job.finish(Self.stopping(job)) }
         }
     }
@@ -122,19 +122,10 @@ public final class DNSSocketLoop: @unchecked Sendable {
             // Distinct IDs: the queries to one server share a socket, and the ID tells their
             // replies apart.
             var used = Set<UInt16>()
-            // A check asks each of its servers several questions: each address is read once.
-            var addresses: [DNSServer: SocketAddress?] = [:]
             let jobs = queries.enumerated().compactMap { index, query in
                 var id = UInt16.random(in: 0...UInt16.max)
                 while !used.insert(id).inserted, used.count < 65536 { id = .random(in: 0...UInt16.max) }
-                let address: SocketAddress?
-                if let known = addresses[query.server] {
-                    address = known
-                } else {
-                    address = SocketAddress(query.server)
-                    addresses[query.server] = address
-                }
-                return Self.job(for: query, id: id, address: address, reply: .batch(batch, index))
+                return Self.job(for: query, id: id, reply: .batch(batch, index))
             }
             if !jobs.isEmpty, !submit(jobs) {
                 for job in jobs { job.finish(Self.stopping(job)) }
@@ -144,8 +135,8 @@ public final class DNSSocketLoop: @unchecked Sendable {
 
     /// The query encoded for the wire as a job; nil when it cannot be sent, after `reply` got
     /// the exchange that says why.
-    private static func job(for query: DNSQuery, id: UInt16, address: SocketAddress?, reply: Reply) -> Job? {
-        guard let address else {
+    private static func job(for query: DNSQuery, id: UInt16, reply: Reply) -> Job? {
+        guard let address = SocketAddress(query.server) else {
             reply.finish(DNSExchange(query: query, error: DNSQueryError(
                 kind: .badQuery, detail: "\(query.server.address) port \(query.server.port) is not an IP address and port")))
             return nil
@@ -293,10 +284,11 @@ private final class DNSLoopThread: @unchecked Sendable {
 
         var waiting: [Active] { members.filter(\.waitsOnUDP) }
 
-        /// Closes the socket once no query waits on it any more.
+        /// Closes the socket (if it was opened) and lets go of its queries once none waits on
+        /// it any more.
         func closeWhenIdle() {
-            guard fd >= 0, !members.contains(where: \.waitsOnUDP) else { return }
-            close(fd)
+            guard !members.contains(where: \.waitsOnUDP) else { return }
+            if fd >= 0 { close(fd) }
             fd = -1
             members.removeAll()
         }
@@ -386,7 +378,6 @@ private final class DNSLoopThread: @unchecked Sendable {
         guard fd >= 0 else {
             let error = DNSQueryError(kind: .other, detail: "cannot open a UDP socket: \(Self.errorText(errno))")
             for entry in entries { finish(entry, error: error) }
-            udp.members.removeAll()
             return
         }
         sockets.append(udp)

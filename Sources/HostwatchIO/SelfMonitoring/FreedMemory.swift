@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// glibc's `malloc_trim` and `mallopt` (malloc.h, which Glibc's module does not bring in).
 @_silgen_name("malloc_trim")
 private func glibcMallocTrim(_ pad: Int) -> Int32
@@ -21,12 +19,12 @@ public enum FreedMemory {
     /// when freed. glibc's default raises this threshold to the largest mapped block freed so
     /// far (up to 32 MiB); once the agent had freed its multi-megabyte status snapshot and
     /// metrics text, blocks up to that size came from the heap's arenas, which kept the space
-    /// in pieces no trim could return (issue 16's scale run: 261 → 211 MiB RSS, peak 296 →
-    /// 265, at the same CPU). An operator's own setting (`GLIBC_TUNABLES` with
+    /// in pieces no trim could return (issue 16's scale run: 261 → 212 MiB RSS, peak 296 →
+    /// 269, at the same CPU). An operator's own setting (`GLIBC_TUNABLES` with
     /// `glibc.malloc.mmap_threshold`, or `MALLOC_MMAP_THRESHOLD_`) is left as it is.
     /// Returns whether the threshold was set.
     @discardableResult
-    public static func mapLargeBlocksApart(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    public static func mapLargeBlocksApart(environment: [String: String]) -> Bool {
         if environment["MALLOC_MMAP_THRESHOLD_"] != nil { return false }
         if environment["GLIBC_TUNABLES"]?.contains("glibc.malloc.mmap_threshold") == true { return false }
         let M_MMAP_THRESHOLD: Int32 = -3
