@@ -1,4 +1,7 @@
 // Typed wrappers around libcurl's variadic calls, which Swift cannot call directly.
+// The functions here are compiled into the Swift modules that call them, and SwiftPM does not
+// see a change to this header: touch a Swift file of HostwatchIO after editing it, or the build
+// keeps the old code.
 #ifndef HOSTWATCH_CCURL_SHIM_H
 #define HOSTWATCH_CCURL_SHIM_H
 
@@ -27,19 +30,107 @@ static inline CURLcode hw_easy_getinfo_pointer(CURL *h, CURLINFO i, void **v) { 
 static inline CURLcode hw_easy_getinfo_socket(CURL *h, curl_socket_t *v) { return curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, v); }
 static inline CURLcode hw_easy_getinfo_certinfo(CURL *h, struct curl_certinfo **v) { return curl_easy_getinfo(h, CURLINFO_CERTINFO, v); }
 
-/* A share handle for TLS sessions, locked by one mutex: the loop thread resumes and stores
-   sessions, and an easy handle may be cleaned up on another thread. */
+/* TLS sessions kept per site, outside libcurl's cache (issue 16): libcurl 7.88 never resumed a
+   STARTTLS session (every SMTP check was a full handshake), and its share handle keeps eight
+   sessions. A slot holds one site's latest session: a transfer offers it as the handshake
+   starts and keeps the sessions its server issues. CURLOPT_SSL_SESSIONID_CACHE is 0, so
+   libcurl's own cache stays out of it. Callbacks run on the loop thread; the mutex covers a
+   slot cleared from elsewhere. */
 #include <pthread.h>
-static pthread_mutex_t hw_share_mutex = PTHREAD_MUTEX_INITIALIZER;
-static void hw_share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *u) { (void)h; (void)d; (void)a; (void)u; pthread_mutex_lock(&hw_share_mutex); }
-static void hw_share_unlock(CURL *h, curl_lock_data d, void *u) { (void)h; (void)d; (void)u; pthread_mutex_unlock(&hw_share_mutex); }
-static inline CURLSH *hw_share_tls_sessions(void) {
-    CURLSH *share = curl_share_init();
-    if (!share) return NULL;
-    curl_share_setopt(share, CURLSHOPT_LOCKFUNC, hw_share_lock);
-    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, hw_share_unlock);
-    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    return share;
+#include <stdlib.h>
+#include <openssl/ssl.h>
+typedef struct hw_tls_slot { SSL_SESSION *session; } hw_tls_slot;
+static pthread_mutex_t hw_tls_slot_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t hw_tls_slot_once = PTHREAD_ONCE_INIT;
+static int hw_tls_slot_index_value = -1;
+static void hw_tls_slot_make_index(void) { hw_tls_slot_index_value = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+static int hw_tls_slot_index(void) { pthread_once(&hw_tls_slot_once, hw_tls_slot_make_index); return hw_tls_slot_index_value; }
+static inline hw_tls_slot *hw_tls_slot_new(void) { return calloc(1, sizeof(hw_tls_slot)); }
+/* Puts `session` (a reference the caller gives up, or NULL) in the slot. */
+static void hw_tls_slot_put(hw_tls_slot *slot, SSL_SESSION *session) {
+    pthread_mutex_lock(&hw_tls_slot_mutex);
+    SSL_SESSION *old = slot->session;
+    slot->session = session;
+    pthread_mutex_unlock(&hw_tls_slot_mutex);
+    if (old) SSL_SESSION_free(old);
+}
+static inline void hw_tls_slot_clear(hw_tls_slot *slot) { hw_tls_slot_put(slot, NULL); }
+static inline int hw_tls_slot_holds_session(hw_tls_slot *slot) {
+    pthread_mutex_lock(&hw_tls_slot_mutex);
+    int holds = slot->session != NULL;
+    pthread_mutex_unlock(&hw_tls_slot_mutex);
+    return holds;
+}
+static hw_tls_slot *hw_tls_slot_of(const SSL *ssl) {
+    int index = hw_tls_slot_index();
+    return index < 0 ? NULL : SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), index);
+}
+/* One transfer's handshake: its site's slot, and what the handshake did with the slot's session. The TLS context points at it only until the handshake is done (a kept
+   connection outlives its first transfer); the slot, which lives as long as the process, stays. */
+typedef struct hw_tls_handshake { hw_tls_slot *slot; int offered; int done; int resumed; } hw_tls_handshake;
+static pthread_once_t hw_tls_handshake_once = PTHREAD_ONCE_INIT;
+static int hw_tls_handshake_index_value = -1;
+static void hw_tls_handshake_make_index(void) { hw_tls_handshake_index_value = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+static int hw_tls_handshake_index(void) { pthread_once(&hw_tls_handshake_once, hw_tls_handshake_make_index); return hw_tls_handshake_index_value; }
+/* A session the server issued (TLS 1.3: each ticket): the slot keeps a copy of its own, and
+   offers copies of that. OpenSSL marks the session an SSL holds as used up when a TLS 1.3
+   handshake of that SSL ends (tickets are meant for one use); a server that issues no new
+   ticket on resumption (postfix) would then have every other check make a full handshake. */
+static int hw_tls_slot_take(SSL *ssl, SSL_SESSION *session) {
+    hw_tls_slot *slot = hw_tls_slot_of(ssl);
+    if (!slot || !SSL_SESSION_is_resumable(session)) return 0;
+    SSL_SESSION *copy = SSL_SESSION_dup(session);
+    if (copy) hw_tls_slot_put(slot, copy);
+    return 0;
+}
+/* As the handshake starts (after libcurl made the SSL and before the ClientHello): offer the
+   slot's session. When it is done: note whether the server resumed it. */
+static void hw_tls_handshake_event(const SSL *ssl, int where, int ret) {
+    (void)ret;
+    if (!(where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE))) return;
+    int index = hw_tls_handshake_index();
+    SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+    hw_tls_handshake *handshake = index < 0 ? NULL : SSL_CTX_get_ex_data(ctx, index);
+    if (!handshake) return;
+    if (where & SSL_CB_HANDSHAKE_DONE) {
+        handshake->done = 1;
+        handshake->resumed = SSL_session_reused(ssl);
+        SSL_CTX_set_ex_data(ctx, index, NULL);
+        return;
+    }
+    if (!SSL_in_before(ssl) || SSL_get_session(ssl) != NULL) return;
+    pthread_mutex_lock(&hw_tls_slot_mutex);
+    SSL_SESSION *session = handshake->slot->session;
+    if (session) SSL_SESSION_up_ref(session);
+    pthread_mutex_unlock(&hw_tls_slot_mutex);
+    if (!session) return;
+    SSL_SESSION *copy = SSL_SESSION_dup(session);
+    SSL_SESSION_free(session);
+    if (!copy) return;
+    handshake->offered = SSL_set_session((SSL *)ssl, copy);
+    SSL_SESSION_free(copy);
+}
+static CURLcode hw_tls_ctx_setup(CURL *h, void *ctx, void *userptr) {
+    (void)h;
+    hw_tls_handshake *handshake = userptr;
+    int slots = hw_tls_slot_index(), handshakes = hw_tls_handshake_index();
+    if (slots < 0 || handshakes < 0) return CURLE_OK;   /* no session kept */
+    if (!SSL_CTX_set_ex_data(ctx, slots, handshake->slot) || !SSL_CTX_set_ex_data(ctx, handshakes, handshake)) {
+        SSL_CTX_set_ex_data(ctx, slots, NULL);
+        SSL_CTX_set_ex_data(ctx, handshakes, NULL);
+        return CURLE_OK;
+    }
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(ctx, hw_tls_slot_take);
+    SSL_CTX_set_info_callback(ctx, hw_tls_handshake_event);
+    return CURLE_OK;
+}
+/* The transfer offers the session of `handshake->slot` and keeps the ones its server issues
+   there; `handshake` must live as long as the transfer. */
+static inline void hw_easy_use_tls_slot(CURL *h, hw_tls_handshake *handshake) {
+    curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, hw_tls_ctx_setup);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, (void *)handshake);
 }
 
 static inline CURLMcode hw_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }

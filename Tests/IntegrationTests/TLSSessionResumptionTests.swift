@@ -10,14 +10,15 @@ struct TLSSessionResumptionTests {
     /// Runs `body` with a transport whose examinations stand for `every`, the request of a site
     /// whose responses carry `X-Session-Reused: r` when nginx resumed the TLS session, and nginx.
     func withSite(examinationsStandFor every: Duration,
-                  _ body: (CurlHTTPTransport, HTTPRequest, NginxServer) async throws -> Void) async throws {
+                  _ body: (CurlHTTPTransport, HTTPRequest, NginxServer, CertificateMemory) async throws -> Void) async throws {
         try await NginxServer.withTLSSite("shop.test", prefix: "hostwatch-resume",
                                           extraServerConfig: "ssl_session_cache shared:hw:1m;\nadd_header X-Session-Reused $ssl_session_reused always;") { nginx, ca in
             let loop = CurlMultiLoop(maxInFlight: 4)
             defer { loop.shutdownAndWait() }
-            let transport = CurlHTTPTransport(loop: loop, certificates: CertificateMemory(every: every))
+            let certificates = CertificateMemory(every: every)
+            let transport = CurlHTTPTransport(loop: loop, certificates: certificates)
             let request = HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile)
-            try await body(transport, request, nginx)
+            try await body(transport, request, nginx, certificates)
         }
     }
 
@@ -26,7 +27,8 @@ struct TLSSessionResumptionTests {
     }
 
     @Test func betweenExaminationsTheSessionIsResumedAndTheCertificateCarried() async throws {
-        try await withSite(examinationsStandFor: .seconds(3600)) { transport, request, nginx in
+        try await withSite(examinationsStandFor: .seconds(3600)) { transport, request, nginx, certificates in
+            let site = "shop.test via \(nginx.address)"
 
             // The first check examines the certificate on a full handshake.
             let first = await transport.perform(request)
@@ -35,22 +37,40 @@ struct TLSSessionResumptionTests {
             #expect(examined.notAfter != nil)
             #expect(reused(first) == ".")
             #expect(!first.transcript.text.contains("TLS session resumed"))
-
-            // The next ones carry what it showed; from the third on nginx resumes the session that
-            // the second (a handshake without the dump) left in the cache.
+            // The examining handshake keeps no session (kept from an agent's first minute they
+            // cost RSS); the next check makes one without the dump, and from the third on nginx
+            // resumes it.
+            #expect(!certificates.keepsSession(of: site))
             let second = await transport.perform(request)
+            #expect(certificates.keepsSession(of: site))
             let third = await transport.perform(request)
-            for response in [second, third] {
+            let fourth = await transport.perform(request)
+            for response in [second, third, fourth] {
                 #expect(response.error == nil, "\(response.transcript.rendered)")
                 #expect(response.certificate == examined)
-                #expect(response.transcript.text.contains("TLS session resumed; certificate as examined 0 min ago"))
             }
-            #expect(reused(third) == "r", "\(third.transcript.rendered)")
+            #expect(reused(second) == ".")
+            #expect(second.transcript.text.contains("* new TLS session; certificate as examined 0 min ago"), "\(second.transcript.rendered)")
+            for response in [third, fourth] {
+                #expect(reused(response) == "r", "\(response.transcript.rendered)")
+                #expect(response.transcript.text.contains("* TLS session resumed; certificate as examined 0 min ago"))
+            }
+
+            // A restarted nginx has new ticket keys: the session offered is refused, and the
+            // transcript says so.
+            try nginx.stop()
+            try nginx.start()
+            let restarted = await transport.perform(request)
+            #expect(restarted.error == nil, "\(restarted.transcript.rendered)")
+            #expect(reused(restarted) == ".")
+            #expect(restarted.transcript.text.contains("* new TLS session (the server did not resume the last one); certificate as examined 0 min ago"),
+                    "\(restarted.transcript.rendered)")
 
             // A failure ends the examination's standing: after it, a full handshake again.
             try nginx.stop()
             let failed = await transport.perform(request)
             #expect(failed.error?.kind == .refused)
+            #expect(!certificates.keepsSession(of: site), "a failure forgets the session too")
             try nginx.start()
             let afterwards = await transport.perform(request)
             #expect(afterwards.error == nil, "\(afterwards.transcript.rendered)")
@@ -61,7 +81,7 @@ struct TLSSessionResumptionTests {
     }
 
     @Test func withCertCheckEveryZeroEveryCheckIsAFullHandshake() async throws {
-        try await withSite(examinationsStandFor: .zero) { transport, request, _ in
+        try await withSite(examinationsStandFor: .zero) { transport, request, nginx, certificates in
             for _ in 0..<3 {
                 let response = await transport.perform(request)
                 #expect(response.error == nil, "\(response.transcript.rendered)")
@@ -69,6 +89,7 @@ struct TLSSessionResumptionTests {
                 #expect(reused(response) == ".")
                 #expect(!response.transcript.text.contains("TLS session resumed"))
             }
+            #expect(!certificates.keepsSession(of: "shop.test via \(nginx.address)"))
         }
     }
 }

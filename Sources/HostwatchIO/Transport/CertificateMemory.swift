@@ -15,43 +15,36 @@ public final class CertificateMemory: Sendable {
         var examinedAt: ContinuousClock.Instant
     }
 
-    /// A libcurl share handle holding the TLS sessions of up to eight sites. libcurl's share
-    /// keeps at most eight sessions (one per site), so one share for all would rarely still hold
-    /// a site's own: every eight sites have one. Kept for the life of the process (a transfer
-    /// may still use it).
-    public struct SessionCache: @unchecked Sendable {
-        public let handle: UnsafeMutableRawPointer
+    /// Where a site's latest TLS session is kept (`hw_tls_slot`), outside libcurl's cache: that
+    /// one never resumed a STARTTLS session. Kept for the life of the process: a connection's TLS
+    /// context may still point at it.
+    public struct SessionSlot: @unchecked Sendable {
+        public let pointer: UnsafeMutablePointer<hw_tls_slot>
     }
 
     /// How long an examination stands.
     public let every: Duration
     private let sites = Mutex<[String: Remembered]>([:])
-    private struct Caches {
-        var bySite: [String: SessionCache] = [:]
-        var current: SessionCache?
-        var sitesInCurrent = 0
-    }
-    private let sessions = Mutex(Caches())
-    /// Sites per share handle: libcurl's share keeps eight sessions.
-    static let sitesPerCache = 8
+    private let slots = Mutex<[String: SessionSlot]>([:])
 
     public init(every: Duration) {
         self.every = every
     }
 
-    /// The TLS session cache of `site`, made on first use.
-    private func sessionCache(for site: String) -> SessionCache? {
-        sessions.withLock { caches in
-            if let cache = caches.bySite[site] { return cache }
-            if caches.current == nil || caches.sitesInCurrent >= Self.sitesPerCache {
-                guard let handle = hw_share_tls_sessions() else { return nil }
-                caches.current = SessionCache(handle: handle)
-                caches.sitesInCurrent = 0
-            }
-            caches.sitesInCurrent += 1
-            caches.bySite[site] = caches.current
-            return caches.current
+    /// The session slot of `site`, made on first use.
+    private func slot(for site: String) -> SessionSlot? {
+        slots.withLock { slots in
+            if let slot = slots[site] { return slot }
+            guard let pointer = hw_tls_slot_new() else { return nil }
+            slots[site] = SessionSlot(pointer: pointer)
+            return slots[site]
         }
+    }
+
+    /// Whether a TLS session of `site` is kept for its next transfer.
+    public func keepsSession(of site: String) -> Bool {
+        guard let slot = slots.withLock({ $0[site] }) else { return false }
+        return hw_tls_slot_holds_session(slot.pointer) != 0
     }
 
     /// The facts of `site` examined less than `every` ago, and how long ago; nil means: examine now.
@@ -68,26 +61,41 @@ public final class CertificateMemory: Sendable {
         }
     }
 
+    /// What became of a site's kept TLS session in a handshake.
+    public enum Resumption: Sendable {
+        /// The server resumed it: no certificate was sent.
+        case resumed
+        /// Offered, but the server made a new session (restarted, rotated its ticket keys).
+        case refused
+        /// None was kept to offer (the check after an examination).
+        case noneKept
+    }
+
     /// How one transfer to a site treats TLS: examine the certificate on a full handshake, or
-    /// resume the site's session and carry the standing examination.
+    /// resume the site's session, keep the ones the server issues, and carry the standing
+    /// examination.
     public struct Plan: Sendable {
         public var site: String
         public var standing: (facts: CertificateFacts, age: Duration)?
-        public var sessions: SessionCache?
+        public var sessions: SessionSlot?
     }
 
-    /// The plan for the next transfer to `site`.
+    /// The plan for the next transfer to `site`; with examinations that never stand
+    /// (`every` zero) no session is kept.
     public func plan(_ site: String) -> Plan {
         let standing = recall(site, at: .now)
-        return Plan(site: site, standing: standing, sessions: standing == nil ? nil : sessionCache(for: site))
+        return Plan(site: site, standing: standing, sessions: every > .zero ? slot(for: site) : nil)
     }
 
     /// After the transfer: what the check should take as the site's certificate (`seen` on a
     /// full handshake, else the standing facts) and a transcript note when it was carried;
-    /// `reused`: the request went on a kept-alive connection, with no handshake at all.
-    public func settle(_ plan: Plan, failed: Bool, seen: CertificateFacts?, reused: Bool = false) -> (facts: CertificateFacts?, note: String?) {
+    /// `reused`: the request went on a kept-alive connection, with no handshake at all;
+    /// `resumption`: what became of the kept session (nil: not known).
+    public func settle(_ plan: Plan, failed: Bool, seen: CertificateFacts?, reused: Bool = false,
+                       resumption: Resumption? = nil) -> (facts: CertificateFacts?, note: String?) {
         if failed {
             forget(plan.site)
+            if let slot = plan.sessions { hw_tls_slot_clear(slot.pointer) }
             return (seen, nil)
         }
         guard let standing = plan.standing else {
@@ -95,7 +103,13 @@ public final class CertificateMemory: Sendable {
             return (seen, nil)
         }
         let minutes = standing.age.wholeSeconds / 60
-        let how = reused ? "connection kept alive" : "TLS session resumed"
+        let how = switch (reused, resumption) {
+        case (true, _): "connection kept alive"
+        case (_, .resumed): "TLS session resumed"
+        case (_, .refused): "new TLS session (the server did not resume the last one)"
+        case (_, .noneKept): "new TLS session"
+        case (_, nil): "TLS"
+        }
         return (standing.facts, "\(how); certificate as examined \(minutes) min ago (full handshake at least every \(DurationText.format(every)))")
     }
 

@@ -20,7 +20,8 @@ import HostwatchCore
 ///
 /// HTTPS: a site's certificate is examined on a full handshake (verified, and read through
 /// `CURLOPT_CERTINFO`) when `certificates` has no standing examination of it; the checks in
-/// between resume the TLS session of the loop's share handle and carry the remembered facts.
+/// between offer the TLS session the last one was given (`CertificateMemory`) and carry the
+/// remembered facts.
 public struct CurlHTTPTransport: HTTPTransport {
     public let loop: CurlMultiLoop
     public var userAgent = "hostwatch/0.1"
@@ -45,7 +46,7 @@ public struct CurlHTTPTransport: HTTPTransport {
         var response = response(from: transfer, code: code, request: request)
         if let plan, let certificates {
             let settled = certificates.settle(plan, failed: response.error != nil, seen: response.certificate,
-                                              reused: transfer.info(CURLINFO_NUM_CONNECTS) == 0)
+                                              reused: transfer.info(CURLINFO_NUM_CONNECTS) == 0, resumption: transfer.tlsResumption)
             response.certificate = settled.facts
             if let note = settled.note { response.transcript.append(.note, note) }
         }

@@ -38,7 +38,8 @@ public struct CurlMailTransport: MailTransport {
         let (transfer, code) = await loop.perform { prepare(request, password: secret, verify: true, plan: plan) }
         var session = session(from: transfer, code: code)
         if let plan, let certificates {
-            let settled = certificates.settle(plan, failed: session.error != nil, seen: session.certificate)
+            let settled = certificates.settle(plan, failed: session.error != nil, seen: session.certificate,
+                                              resumption: transfer.tlsResumption)
             session.certificate = settled.facts
             if let note = settled.note { session.transcript.append(.note, note) }
         }

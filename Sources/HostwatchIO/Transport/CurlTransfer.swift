@@ -41,6 +41,8 @@ final class CurlTransfer: @unchecked Sendable {
     var upload: UploadSource?
     private var lists: [UnsafeMutablePointer<curl_slist>] = []
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+    /// What the TLS handshake did, when the transfer keeps its site's sessions.
+    private var handshake: UnsafeMutablePointer<hw_tls_handshake>?
 
     init() {
         CurlGlobal.initialize()
@@ -67,6 +69,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     deinit {
         curl_easy_cleanup(easy)
+        handshake?.deallocate()
         for list in lists { curl_slist_free_all(list) }
         errorBuffer.deallocate()
     }
@@ -83,17 +86,29 @@ final class CurlTransfer: @unchecked Sendable {
         hw_easy_setopt_slist(easy, option, list)
     }
 
-    /// TLS by the plan: a full handshake whose certificate is dumped (`CURLOPT_CERTINFO`) and
-    /// whose session is not kept, or, with a standing examination, the site's session cache
-    /// (no certificate is sent on a resumed session: nothing to dump).
+    /// TLS by the plan: a full handshake whose certificate is dumped (`CURLOPT_CERTINFO`), or,
+    /// with a standing examination, the site's kept session offered (no certificate is sent on a
+    /// resumed session: nothing to dump) and the sessions the server issues kept for the next
+    /// transfer. The examining handshake keeps none: kept from an agent's first minute, with
+    /// its start-up garbage around them, 8,000 sessions held 20 MiB more RSS in the scale run.
     func useTLS(_ plan: CertificateMemory.Plan?) {
-        if let sessions = plan?.sessions {
-            hw_easy_setopt_pointer(easy, CURLOPT_SHARE, sessions.handle)
+        if let slot = plan?.sessions, plan?.standing != nil {
+            let handshake = UnsafeMutablePointer<hw_tls_handshake>.allocate(capacity: 1)
+            handshake.initialize(to: hw_tls_handshake(slot: slot.pointer, offered: 0, done: 0, resumed: 0))
+            self.handshake = handshake
+            hw_easy_use_tls_slot(easy, handshake)
         } else {
             set(CURLOPT_CERTINFO, 1)
-            // The next transfer, which resumes, makes a session for the cache without the dump.
             if plan != nil { set(CURLOPT_SSL_SESSIONID_CACHE, 0) }
         }
+    }
+
+    /// What became of the kept TLS session; nil when no handshake was seen (none done, or the
+    /// connection was already open).
+    var tlsResumption: CertificateMemory.Resumption? {
+        guard let handshake, handshake.pointee.done != 0 else { return nil }
+        if handshake.pointee.resumed != 0 { return .resumed }
+        return handshake.pointee.offered != 0 ? .refused : .noneKept
     }
 
     func finish(_ code: CURLcode) {
