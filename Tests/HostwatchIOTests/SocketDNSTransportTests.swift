@@ -202,6 +202,19 @@ import Testing
         #expect(other.sourcePorts.count == 1 && other.sourcePorts[0] != ports[0])
     }
 
+    /// The in-flight limit falling inside a batch does not split it: a loop that takes one
+    /// query at a time still sends a check's three questions from one socket.
+    @Test func theInFlightLimitTakesABatchWhole() async throws {
+        let server = try FakeDNSServer(udp: { [self.answerA($0)] })
+        defer { server.stop() }
+        let narrow = DNSSocketLoop(maxInFlight: 1)
+        defer { narrow.shutdown() }
+        let exchanges = await SocketDNSTransport(loop: narrow).query(all: [.soa, .ns, .a].map { query(server.server, $0) })
+        #expect(exchanges.allSatisfy { $0.reply != nil })
+        #expect(server.sourcePorts.count == 3)
+        #expect(Set(server.sourcePorts).count == 1)
+    }
+
     /// Stopped while a check asks it three questions on one socket: the "port unreachable" of
     /// the first comes back at once for every question, not as two refusals and a timeout.
     @Test func aStoppedServerRefusesEveryQuestionOfABatchAtOnce() async throws {

@@ -183,10 +183,15 @@ public final class DNSSocketLoop: @unchecked Sendable {
 
     fileprivate var wakeDescriptor: Int32 { wakeRead }
 
-    /// Takes up to `count` queued jobs.
+    /// Takes up to `count` queued jobs, and the rest of a batch the limit falls inside.
     fileprivate func take(max count: Int) -> (jobs: [Job], stopping: Bool) {
         state.withLock { state in
-            let end = min(state.queued.count, state.head + max(0, count))
+            var end = min(state.queued.count, state.head + max(0, count))
+            // A batch is taken whole (it may go over `count` by its size), so its questions to
+            // one server still share one socket when the limit falls inside it.
+            if end > state.head, let batch = state.queued[end - 1].batch {
+                while end < state.queued.count, state.queued[end].batch == batch { end += 1 }
+            }
             let taken = Array(state.queued[state.head..<end])
             state.head = end
             if state.head == state.queued.count {
