@@ -65,8 +65,9 @@ static hw_tls_slot *hw_tls_slot_of(const SSL *ssl) {
     int index = hw_tls_slot_index();
     return index < 0 ? NULL : SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), index);
 }
-/* One transfer's handshake: its site's slot, and what the handshake did with the slot's session. The TLS context points at it only until the handshake is done (a kept
-   connection outlives its first transfer); the slot, which lives as long as the process, stays. */
+/* One transfer's handshake: its site's slot, and what the handshake did with the slot's
+   session. The TLS context points at it only until the handshake is done (a kept connection
+   outlives its first transfer); the slot, which lives as long as the process, stays. */
 typedef struct hw_tls_handshake { hw_tls_slot *slot; int offered; int done; int resumed; } hw_tls_handshake;
 static pthread_once_t hw_tls_handshake_once = PTHREAD_ONCE_INIT;
 static int hw_tls_handshake_index_value = -1;
