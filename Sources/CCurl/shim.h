@@ -39,13 +39,49 @@ static inline CURLcode hw_easy_getinfo_certinfo(CURL *h, struct curl_certinfo **
 #include <pthread.h>
 #include <stdlib.h>
 #include <openssl/ssl.h>
-typedef struct hw_tls_slot { SSL_SESSION *session; } hw_tls_slot;
+/* A slot is counted: its owner (CertificateMemory) holds one reference, and each TLS context
+   that points at it another, let go when OpenSSL frees the context (a kept connection may
+   outlive the owner: a reload builds new checks). */
+typedef struct hw_tls_slot { SSL_SESSION *session; long references; } hw_tls_slot;
 static pthread_mutex_t hw_tls_slot_mutex = PTHREAD_MUTEX_INITIALIZER;
+static long hw_tls_slots_alive_count = 0;
+static inline long hw_tls_slots_alive(void) {
+    pthread_mutex_lock(&hw_tls_slot_mutex);
+    long alive = hw_tls_slots_alive_count;
+    pthread_mutex_unlock(&hw_tls_slot_mutex);
+    return alive;
+}
+static inline hw_tls_slot *hw_tls_slot_new(void) {
+    hw_tls_slot *slot = calloc(1, sizeof(hw_tls_slot));
+    if (!slot) return NULL;
+    slot->references = 1;
+    pthread_mutex_lock(&hw_tls_slot_mutex);
+    hw_tls_slots_alive_count += 1;
+    pthread_mutex_unlock(&hw_tls_slot_mutex);
+    return slot;
+}
+static void hw_tls_slot_retain(hw_tls_slot *slot) {
+    pthread_mutex_lock(&hw_tls_slot_mutex);
+    slot->references += 1;
+    pthread_mutex_unlock(&hw_tls_slot_mutex);
+}
+static inline void hw_tls_slot_release(hw_tls_slot *slot) {
+    pthread_mutex_lock(&hw_tls_slot_mutex);
+    long left = --slot->references;
+    if (left == 0) hw_tls_slots_alive_count -= 1;
+    pthread_mutex_unlock(&hw_tls_slot_mutex);
+    if (left > 0) return;
+    if (slot->session) SSL_SESSION_free(slot->session);
+    free(slot);
+}
+static void hw_tls_slot_context_freed(void *parent, void *pointer, CRYPTO_EX_DATA *data, int index, long argl, void *argp) {
+    (void)parent; (void)data; (void)index; (void)argl; (void)argp;
+    if (pointer) hw_tls_slot_release(pointer);
+}
 static pthread_once_t hw_tls_slot_once = PTHREAD_ONCE_INIT;
 static int hw_tls_slot_index_value = -1;
-static void hw_tls_slot_make_index(void) { hw_tls_slot_index_value = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+static void hw_tls_slot_make_index(void) { hw_tls_slot_index_value = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, hw_tls_slot_context_freed); }
 static int hw_tls_slot_index(void) { pthread_once(&hw_tls_slot_once, hw_tls_slot_make_index); return hw_tls_slot_index_value; }
-static inline hw_tls_slot *hw_tls_slot_new(void) { return calloc(1, sizeof(hw_tls_slot)); }
 /* Puts `session` (a reference the caller gives up, or NULL) in the slot. */
 static void hw_tls_slot_put(hw_tls_slot *slot, SSL_SESSION *session) {
     pthread_mutex_lock(&hw_tls_slot_mutex);
@@ -116,11 +152,12 @@ static CURLcode hw_tls_ctx_setup(CURL *h, void *ctx, void *userptr) {
     hw_tls_handshake *handshake = userptr;
     int slots = hw_tls_slot_index(), handshakes = hw_tls_handshake_index();
     if (slots < 0 || handshakes < 0) return CURLE_OK;   /* no session kept */
-    if (!SSL_CTX_set_ex_data(ctx, slots, handshake->slot) || !SSL_CTX_set_ex_data(ctx, handshakes, handshake)) {
-        SSL_CTX_set_ex_data(ctx, slots, NULL);
+    if (!SSL_CTX_set_ex_data(ctx, handshakes, handshake)) return CURLE_OK;
+    if (!SSL_CTX_set_ex_data(ctx, slots, handshake->slot)) {
         SSL_CTX_set_ex_data(ctx, handshakes, NULL);
         return CURLE_OK;
     }
+    hw_tls_slot_retain(handshake->slot);   /* let go by hw_tls_slot_context_freed */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_sess_set_new_cb(ctx, hw_tls_slot_take);
     SSL_CTX_set_info_callback(ctx, hw_tls_handshake_event);

@@ -11,6 +11,7 @@ struct TLSSessionResumptionTests {
     /// whose responses carry `X-Session-Reused: r` when nginx resumed the TLS session, and nginx.
     func withSite(examinationsStandFor every: Duration,
                   _ body: (CurlHTTPTransport, HTTPRequest, NginxServer, CertificateMemory) async throws -> Void) async throws {
+        let slotsBefore = CertificateMemory.slotsAlive
         try await NginxServer.withTLSSite("shop.test", prefix: "hostwatch-resume",
                                           extraServerConfig: "ssl_session_cache shared:hw:1m;\nadd_header X-Session-Reused $ssl_session_reused always;") { nginx, ca in
             let loop = CurlMultiLoop(maxInFlight: 4)
@@ -20,6 +21,9 @@ struct TLSSessionResumptionTests {
             let request = HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile)
             try await body(transport, request, nginx, certificates)
         }
+        // The memory and the loop (its kept connections' TLS contexts) gone, so are the slots:
+        // a reload, which builds new checks and a new memory, leaks none.
+        #expect(CertificateMemory.slotsAlive == slotsBefore)
     }
 
     func reused(_ response: HTTPResponse) -> String? {

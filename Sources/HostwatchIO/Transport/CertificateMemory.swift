@@ -16,8 +16,8 @@ public final class CertificateMemory: Sendable {
     }
 
     /// Where a site's latest TLS session is kept (`hw_tls_slot`), outside libcurl's cache: that
-    /// one never resumed a STARTTLS session. Kept for the life of the process: a connection's TLS
-    /// context may still point at it.
+    /// one never resumed a STARTTLS session. Counted: this memory holds one reference and each
+    /// connection's TLS context that points at it another, so a kept connection may outlive it.
     public struct SessionSlot: @unchecked Sendable {
         public let pointer: UnsafeMutablePointer<hw_tls_slot>
     }
@@ -30,6 +30,15 @@ public final class CertificateMemory: Sendable {
     public init(every: Duration) {
         self.every = every
     }
+
+    deinit {
+        slots.withLock { slots in
+            for slot in slots.values { hw_tls_slot_release(slot.pointer) }
+        }
+    }
+
+    /// Slots alive in the process (tests).
+    public static var slotsAlive: Int { hw_tls_slots_alive() }
 
     /// The session slot of `site`, made on first use.
     private func slot(for site: String) -> SessionSlot? {
