@@ -103,22 +103,31 @@ static hw_tls_slot *hw_tls_slot_of(const SSL *ssl) {
 }
 /* One transfer's handshake: its site's slot, and what the handshake did with the slot's
    session. The TLS context points at it only until the handshake is done (a kept connection
-   outlives its first transfer); the slot, which lives as long as the process, stays. */
+   outlives its first transfer); the slot stays, counted by the context. */
 typedef struct hw_tls_handshake { hw_tls_slot *slot; int offered; int done; int resumed; } hw_tls_handshake;
 static pthread_once_t hw_tls_handshake_once = PTHREAD_ONCE_INIT;
 static int hw_tls_handshake_index_value = -1;
 static void hw_tls_handshake_make_index(void) { hw_tls_handshake_index_value = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
 static int hw_tls_handshake_index(void) { pthread_once(&hw_tls_handshake_once, hw_tls_handshake_make_index); return hw_tls_handshake_index_value; }
-/* A session the server issued (TLS 1.3: each ticket): the slot keeps a copy of its own, and
-   offers copies of that. OpenSSL marks the session an SSL holds as used up when a TLS 1.3
-   handshake of that SSL ends (tickets are meant for one use); a server that issues no new
-   ticket on resumption (postfix) would then have every other check make a full handshake. */
+/* A session the server issued (TLS 1.3: each ticket): the slot keeps OpenSSL's reference. */
 static int hw_tls_slot_take(SSL *ssl, SSL_SESSION *session) {
     hw_tls_slot *slot = hw_tls_slot_of(ssl);
     if (!slot || !SSL_SESSION_is_resumable(session)) return 0;
+    hw_tls_slot_put(slot, session);
+    return 1;
+}
+/* A copy of the slot's session to offer, or NULL. A copy: OpenSSL marks the session a TLS 1.3
+   handshake resumed as used up (tickets are meant for one use), and a server that issues no new
+   ticket on resumption (postfix) would then have every other check make a full handshake. */
+static SSL_SESSION *hw_tls_slot_copy(hw_tls_slot *slot) {
+    pthread_mutex_lock(&hw_tls_slot_mutex);
+    SSL_SESSION *session = slot->session;
+    if (session) SSL_SESSION_up_ref(session);
+    pthread_mutex_unlock(&hw_tls_slot_mutex);
+    if (!session) return NULL;
     SSL_SESSION *copy = SSL_SESSION_dup(session);
-    if (copy) hw_tls_slot_put(slot, copy);
-    return 0;
+    SSL_SESSION_free(session);
+    return copy;
 }
 /* As the handshake starts (after libcurl made the SSL and before the ClientHello): offer the
    slot's session. When it is done: note whether the server resumed it. */
@@ -136,13 +145,7 @@ static void hw_tls_handshake_event(const SSL *ssl, int where, int ret) {
         return;
     }
     if (!SSL_in_before(ssl) || SSL_get_session(ssl) != NULL) return;
-    pthread_mutex_lock(&hw_tls_slot_mutex);
-    SSL_SESSION *session = handshake->slot->session;
-    if (session) SSL_SESSION_up_ref(session);
-    pthread_mutex_unlock(&hw_tls_slot_mutex);
-    if (!session) return;
-    SSL_SESSION *copy = SSL_SESSION_dup(session);
-    SSL_SESSION_free(session);
+    SSL_SESSION *copy = hw_tls_slot_copy(handshake->slot);
     if (!copy) return;
     handshake->offered = SSL_set_session((SSL *)ssl, copy);
     SSL_SESSION_free(copy);

@@ -104,7 +104,6 @@ public final class CertificateMemory: Sendable {
                        resumption: Resumption? = nil) -> (facts: CertificateFacts?, note: String?) {
         if failed {
             forget(plan.site)
-            if let slot = plan.sessions { hw_tls_slot_clear(slot.pointer) }
             return (seen, nil)
         }
         guard let standing = plan.standing else {
@@ -128,8 +127,10 @@ public final class CertificateMemory: Sendable {
         sites.withLock { $0[site] = Remembered(facts: facts, examinedAt: now) }
     }
 
-    /// Forgets `site` (its check failed): the next check examines it afresh.
+    /// Forgets `site` (its check failed): the next check examines it afresh, and its session
+    /// goes with the examination.
     private func forget(_ site: String) {
         _ = sites.withLock { $0.removeValue(forKey: site) }
+        if let slot = slots.withLock({ $0[site] }) { hw_tls_slot_clear(slot.pointer) }
     }
 }

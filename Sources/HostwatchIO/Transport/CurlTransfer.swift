@@ -99,6 +99,7 @@ final class CurlTransfer: @unchecked Sendable {
             hw_easy_use_tls_slot(easy, handshake)
         } else {
             set(CURLOPT_CERTINFO, 1)
+            // libcurl's own cache stays out of it, as for the transfers with a slot.
             if plan != nil { set(CURLOPT_SSL_SESSIONID_CACHE, 0) }
         }
     }
