@@ -25,10 +25,18 @@ struct CheckFactory {
     /// made during the transfer either way.)
     var transcribesPassingRuns = true
 
+    /// The sites' certificate examinations and TLS sessions, which the web and mail checks share.
+    let certificates: CertificateMemory
+
     /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.
-    init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop) {
+    /// `keeping`: the certificate memory of the checks this config replaces (a reload), kept
+    /// when `cert_check_every` is unchanged, so the sites' examinations and sessions carry over.
+    init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop, keeping earlier: CertificateMemory? = nil) {
         agent = config.agent
-        let certificates = CertificateMemory(every: config.agent.defaults.certCheckEvery)
+        let every = config.agent.defaults.certCheckEvery
+        let certificates = earlier.flatMap { $0.every == every ? $0 : nil } ?? CertificateMemory(every: every)
+        certificates.sweep()
+        self.certificates = certificates
         // A loop sized by `keptConnections` holds a connection for every HTTPS site.
         http = CurlHTTPTransport(loop: loop, certificates: certificates, keepsConnections: loop.keptConnections > 0)
         ownMail = CurlMailTransport(loop: loop, certificates: certificates)

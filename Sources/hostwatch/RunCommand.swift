@@ -42,7 +42,9 @@ enum RunCommand {
         var dnsLoop = DNSSocketLoop(maxInFlight: config.agent.limits.inFlight)
         // Uptime and disk growth, kept across restarts; the status page, when configured.
         let history = HistoryStore(stateDir: config.agent.stateDir, logger: logger, health: health)
-        var checks = factory(config, loop, dnsLoop, history).build(config.domains, disks: true)
+        let firstFactory = factory(config, loop, dnsLoop, history)
+        var certificates = firstFactory.certificates
+        var checks = firstFactory.build(config.domains, disks: true)
         var pages: StatusPagePublisher?
         if let settings = config.agent.statusPage {
             pages = StatusPagePublisher(settings: settings, history: history, store: store, logger: logger)
@@ -117,7 +119,11 @@ enum RunCommand {
             await selfWatch.value
             loop = CurlMultiLoop(maxInFlight: reloaded.agent.limits.inFlight, keptConnections: CheckFactory.keptConnections(reloaded, openFiles: openFiles))
             dnsLoop = DNSSocketLoop(maxInFlight: reloaded.agent.limits.inFlight)
-            checks = factory(reloaded, loop, dnsLoop, history).build(reloaded.domains, disks: true)
+            // The sites' certificate examinations and TLS sessions carry over (swept of the
+            // ones that no longer stand): a new memory would examine every site again at once.
+            let reloadedFactory = factory(reloaded, loop, dnsLoop, history, keeping: certificates)
+            certificates = reloadedFactory.certificates
+            checks = reloadedFactory.build(reloaded.domains, disks: true)
             if let settings = reloaded.agent.statusPage {
                 if pages == nil { pages = StatusPagePublisher(settings: settings, history: history, store: store, logger: logger) }
                 pages?.configure(settings, checks: checks)
@@ -154,8 +160,9 @@ enum RunCommand {
         return 0
     }
     /// The check factory of the agent: disk checks keep their growth samples in `history`.
-    static func factory(_ config: LoadedConfig, _ loop: CurlMultiLoop, _ dnsLoop: DNSSocketLoop, _ history: HistoryStore) -> CheckFactory {
-        var factory = CheckFactory(config: config, loop: loop, dnsLoop: dnsLoop)
+    static func factory(_ config: LoadedConfig, _ loop: CurlMultiLoop, _ dnsLoop: DNSSocketLoop, _ history: HistoryStore,
+                        keeping certificates: CertificateMemory? = nil) -> CheckFactory {
+        var factory = CheckFactory(config: config, loop: loop, dnsLoop: dnsLoop, keeping: certificates)
         factory.diskHistories = history
         factory.transcribesPassingRuns = false
         return factory

@@ -67,4 +67,59 @@ struct ReloadTests {
         #expect(status.contains("DOWN\tstays.test/web"))
         #expect(agent.terminate() == 0)
     }
+
+    /// A reload keeps the sites' certificate examinations and TLS sessions: the HTTPS checks
+    /// after it resume the sessions of the checks before it, as nginx's log shows
+    /// (`$ssl_session_reused`), instead of examining every site again on a full handshake.
+    @Test func aReloadKeepsTheSitesTLSSessions() async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-reload-tls")
+        defer { try? dir.remove() }
+        let domains = ["a.test", "b.test"]
+        let ca = try TestCA(directory: dir.appending("ca"))
+        let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: try domains.map {
+            .init(domain: $0, tls: try ca.issue(names: [$0], days: 90), extraServerConfig: "ssl_session_cache shared:hw:1m;")
+        })
+        defer { nginx.shutdown() }
+        let logFormat = try String(contentsOfFile: nginx.configFile, encoding: .utf8)
+            .replacingOccurrences(of: "access_log \"\(nginx.accessLog)\";",
+                                  with: "log_format resumed '$host $ssl_session_reused $status';\n    access_log \"\(nginx.accessLog)\" resumed;")
+        try logFormat.write(toFile: nginx.configFile, atomically: true, encoding: .utf8)
+        try nginx.start()
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        // Every check connects anew (`keep_connections: 0`), so each request shows its handshake.
+        let agentFile = """
+        { server: { name: "reload-tls", address: "\(nginx.address)" }, state_dir: "state", checks: "checks", tls: { ca_file: "\(ca.caFile)" },
+          defaults: { interval: "300ms", retry_interval: "300ms", timeout: "2s" }, limits: { keep_connections: 0 } }
+        """
+        try agentFile.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
+        for domain in domains {
+            try #"{ domain: "\#(domain)", web: { url: "https://\#(domain)/" } }"#
+                .write(toFile: dir.appending("checks/\(domain).json5"), atomically: true, encoding: .utf8)
+        }
+        let binary = try HostwatchBinary()
+        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", dir.appending("hostwatch.json5")],
+                                     logFile: dir.appending("agent.log"))
+        defer { agent.terminate() }
+        func requests(of domain: String, from start: Int = 0) -> [String] {
+            let lines = ((try? String(contentsOfFile: nginx.accessLog, encoding: .utf8)) ?? "").split(separator: "\n")
+            return lines.dropFirst(start).map { $0.split(separator: " ").map(String.init) }
+                .filter { $0.first == domain && $0.last == "200" }.map { $0[1] }
+        }
+        let log = { (try? String(contentsOfFile: dir.appending("agent.log"), encoding: .utf8)) ?? "" }
+
+        // Before: an examination and a new session, then resumed sessions ("r").
+        #expect(try await waitUntil(timeout: .seconds(20)) {
+            domains.allSatisfy { requests(of: $0).count >= 4 && requests(of: $0).last == "r" }
+        }, "\(domains.map { requests(of: $0) })\n\(log())")
+
+        // b.test leaves the config; a.test stays and resumes its session from the first check on.
+        try FileManager.default.removeItem(atPath: dir.appending("checks/b.test.json5"))
+        try agent.signalGroup(SIGHUP)
+        #expect(try await waitUntil(timeout: .seconds(10)) { log().contains("event=agent.reloaded") }, "\(log())")
+        let reloadedAt = ((try? String(contentsOfFile: nginx.accessLog, encoding: .utf8)) ?? "").split(separator: "\n").count
+        #expect(try await waitUntil(timeout: .seconds(10)) { requests(of: "a.test", from: reloadedAt).count >= 3 })
+        let after = requests(of: "a.test", from: reloadedAt)
+        #expect(after.allSatisfy { $0 == "r" }, "after the reload: \(after)")
+        #expect(agent.terminate() == 0)
+    }
 }

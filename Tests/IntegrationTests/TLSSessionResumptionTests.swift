@@ -96,4 +96,38 @@ struct TLSSessionResumptionTests {
             #expect(!certificates.keepsSession(of: "shop.test via \(nginx.address)"))
         }
     }
+
+    /// A sweep (the agent's, at each reload) keeps what a check can still use and lets go of the
+    /// rest: a site whose examination stands keeps it and its session; once it no longer stands,
+    /// both go, and the slot is freed. A plan taken before the sweep keeps its slot alive.
+    @Test func aSweepLetsGoOfWhatNoLongerStands() async throws {
+        try await withSite(examinationsStandFor: .seconds(3600)) { transport, request, nginx, certificates in
+            let site = "shop.test via \(nginx.address)"
+            for _ in 0..<3 {
+                let response = await transport.perform(request)
+                #expect(response.error == nil, "\(response.transcript.rendered)")
+            }
+            #expect(certificates.keepsSession(of: site))
+            certificates.sweep()
+            #expect(certificates.kept == (examinations: 1, slots: 1))
+            let resumed = await transport.perform(request)
+            #expect(resumed.transcript.text.contains("* TLS session resumed"), "\(resumed.transcript.rendered)")
+
+            // An hour on, nothing stands: the examination and the session go, slot and all.
+            let alive = CertificateMemory.slotsAlive
+            do {
+                let plan = certificates.plan(site)
+                certificates.sweep(at: .now + .seconds(3600))
+                #expect(certificates.kept == (examinations: 0, slots: 0))
+                #expect(!certificates.keepsSession(of: site))
+                #expect(plan.sessions != nil)
+                #expect(CertificateMemory.slotsAlive == alive, "the plan still holds the slot")
+            }
+            #expect(CertificateMemory.slotsAlive == alive - 1)
+            let examined = await transport.perform(request)
+            #expect(examined.error == nil)
+            #expect(!examined.transcript.text.contains("certificate as examined"), "a full examination: \(examined.transcript.rendered)")
+            #expect(examined.certificate?.notAfter != nil)
+        }
+    }
 }

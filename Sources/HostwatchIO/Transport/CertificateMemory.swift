@@ -16,10 +16,20 @@ public final class CertificateMemory: Sendable {
     }
 
     /// Where a site's latest TLS session is kept (`hw_tls_slot`), outside libcurl's cache: that
-    /// one never resumed a STARTTLS session. Counted: this memory holds one reference and each
-    /// connection's TLS context that points at it another, so a kept connection may outlive it.
-    public struct SessionSlot: @unchecked Sendable {
+    /// one never resumed a STARTTLS session. Counted: this object holds one reference, and each
+    /// connection's TLS context that points at it another, so a kept connection may outlive it;
+    /// a plan holds the object, so a sweep never frees a slot a transfer is about to use.
+    public final class SessionSlot: @unchecked Sendable {
         public let pointer: UnsafeMutablePointer<hw_tls_slot>
+
+        /// Takes over the reference `hw_tls_slot_new` gave.
+        init(adopting pointer: UnsafeMutablePointer<hw_tls_slot>) {
+            self.pointer = pointer
+        }
+
+        deinit {
+            hw_tls_slot_release(pointer)
+        }
     }
 
     /// How long an examination stands.
@@ -31,12 +41,6 @@ public final class CertificateMemory: Sendable {
         self.every = every
     }
 
-    deinit {
-        slots.withLock { slots in
-            for slot in slots.values { hw_tls_slot_release(slot.pointer) }
-        }
-    }
-
     /// Slots alive in the process (tests).
     public static var slotsAlive: Int { hw_tls_slots_alive() }
 
@@ -45,9 +49,35 @@ public final class CertificateMemory: Sendable {
         slots.withLock { slots in
             if let slot = slots[site] { return slot }
             guard let pointer = hw_tls_slot_new() else { return nil }
-            slots[site] = SessionSlot(pointer: pointer)
-            return slots[site]
+            let slot = SessionSlot(adopting: pointer)
+            slots[site] = slot
+            return slot
         }
+    }
+
+    /// Lets go of what no transfer can use any more: examinations that no longer stand, and the
+    /// session slots of sites without a standing one (only a transfer carrying a standing
+    /// examination offers a session). Nothing a check could use is lost; what sites gone from
+    /// the config left behind goes. The agent sweeps at every reload, which keeps this memory
+    /// (a new one would examine every site again at once: at 10,000 sites, 10,000 full
+    /// handshakes in the first minute after each rediscovery).
+    public func sweep(at now: ContinuousClock.Instant = .now) {
+        let standing: Set<String> = sites.withLock { sites in
+            sites = sites.filter { every > .zero && now - $0.value.examinedAt < every }
+            return Set(sites.keys)
+        }
+        // Handed out, the slots go after the lock is let go (their last reference frees a session).
+        _ = slots.withLock { slots in
+            let gone = slots.filter { !standing.contains($0.key) }
+            for site in gone.keys { slots[site] = nil }
+            return gone
+        }
+    }
+
+    /// How many sites have a standing examination and how many session slots are kept (tests,
+    /// and the sweep's effect).
+    public var kept: (examinations: Int, slots: Int) {
+        (sites.withLock { $0.count }, slots.withLock { $0.count })
     }
 
     /// Whether a TLS session of `site` is kept for its next transfer.

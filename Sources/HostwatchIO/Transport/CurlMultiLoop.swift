@@ -28,7 +28,9 @@ public final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private struct State: ~Copyable {
-        var queued: [Pending] = []
+        /// Taken entries are emptied at once: an entry holds its request and the plan's TLS
+        /// session slot, which must not outlive the transfer.
+        var queued: [Pending?] = []
         var head = 0
         var stopping = false
     }
@@ -99,10 +101,18 @@ public final class CurlMultiLoop: @unchecked Sendable {
     fileprivate func takeQueued(max count: Int) -> (pending: [Pending], stopping: Bool) {
         state.withLock { state in
             let end = min(state.queued.count, state.head + max(0, count))
-            let taken = Array(state.queued[state.head..<end])
+            var taken: [Pending] = []
+            taken.reserveCapacity(end - state.head)
+            for index in state.head..<end {
+                if let pending = state.queued[index] { taken.append(pending) }
+                state.queued[index] = nil
+            }
             state.head = end
-            // Compact now and then instead of shifting the array on every take.
-            if state.head > 1024, state.head * 2 > state.queued.count {
+            // Compact when all is taken, or now and then, instead of shifting the array on every take.
+            if state.head == state.queued.count {
+                state.queued.removeAll(keepingCapacity: true)
+                state.head = 0
+            } else if state.head > 1024, state.head * 2 > state.queued.count {
                 state.queued.removeFirst(state.head)
                 state.head = 0
             }
@@ -120,7 +130,7 @@ public final class CurlMultiLoop: @unchecked Sendable {
                 state.queued.removeAll()
                 state.head = 0
             }
-            return Array(state.queued[state.head...])
+            return state.queued[state.head...].compactMap { $0 }
         }
     }
 }

@@ -43,6 +43,8 @@ final class CurlTransfer: @unchecked Sendable {
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
     /// What the TLS handshake did, when the transfer keeps its site's sessions.
     private var handshake: UnsafeMutablePointer<hw_tls_handshake>?
+    /// The slot the handshake offers from and keeps to, held while the transfer lives.
+    private var sessionSlot: CertificateMemory.SessionSlot?
 
     init() {
         CurlGlobal.initialize()
@@ -96,6 +98,7 @@ final class CurlTransfer: @unchecked Sendable {
             let handshake = UnsafeMutablePointer<hw_tls_handshake>.allocate(capacity: 1)
             handshake.initialize(to: hw_tls_handshake(slot: slot.pointer, offered: 0, done: 0, resumed: 0))
             self.handshake = handshake
+            sessionSlot = slot
             hw_easy_use_tls_slot(easy, handshake)
         } else {
             set(CURLOPT_CERTINFO, 1)
