@@ -38,11 +38,22 @@ static inline CURLcode hw_easy_getinfo_certinfo(CURL *h, struct curl_certinfo **
    slot cleared from elsewhere. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <openssl/ssl.h>
 /* A slot is counted: its owner (CertificateMemory) holds one reference, and each TLS context
    that points at it another, let go when OpenSSL frees the context (a kept connection may
-   outlive the owner: a reload builds new checks). */
-typedef struct hw_tls_slot { SSL_SESSION *session; long references; } hw_tls_slot;
+   outlive the owner: a reload builds new checks).
+   A compact slot keeps its session as DER bytes (about 1.3 KB with the certificate) instead of
+   OpenSSL's parsed session (about 4 KB: the certificate and its public key parsed, the
+   verification's caches): at 10,000 sites, 28 MB less, for ~0.4 ms of CPU to parse it again
+   at each offer (OpenSSL 3.0 decodes the public key anew). */
+typedef struct hw_tls_slot {
+    SSL_SESSION *session;
+    unsigned char *bytes;
+    long length;
+    int compact;
+    long references;
+} hw_tls_slot;
 static pthread_mutex_t hw_tls_slot_mutex = PTHREAD_MUTEX_INITIALIZER;
 static long hw_tls_slots_alive_count = 0;
 static inline long hw_tls_slots_alive(void) {
@@ -51,10 +62,11 @@ static inline long hw_tls_slots_alive(void) {
     pthread_mutex_unlock(&hw_tls_slot_mutex);
     return alive;
 }
-static inline hw_tls_slot *hw_tls_slot_new(void) {
+static inline hw_tls_slot *hw_tls_slot_new(int compact) {
     hw_tls_slot *slot = calloc(1, sizeof(hw_tls_slot));
     if (!slot) return NULL;
     slot->references = 1;
+    slot->compact = compact;
     pthread_mutex_lock(&hw_tls_slot_mutex);
     hw_tls_slots_alive_count += 1;
     pthread_mutex_unlock(&hw_tls_slot_mutex);
@@ -72,6 +84,7 @@ static inline void hw_tls_slot_release(hw_tls_slot *slot) {
     pthread_mutex_unlock(&hw_tls_slot_mutex);
     if (left > 0) return;
     if (slot->session) SSL_SESSION_free(slot->session);
+    free(slot->bytes);
     free(slot);
 }
 static void hw_tls_slot_context_freed(void *parent, void *pointer, CRYPTO_EX_DATA *data, int index, long argl, void *argp) {
@@ -82,18 +95,37 @@ static pthread_once_t hw_tls_slot_once = PTHREAD_ONCE_INIT;
 static int hw_tls_slot_index_value = -1;
 static void hw_tls_slot_make_index(void) { hw_tls_slot_index_value = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, hw_tls_slot_context_freed); }
 static int hw_tls_slot_index(void) { pthread_once(&hw_tls_slot_once, hw_tls_slot_make_index); return hw_tls_slot_index_value; }
-/* Puts `session` (a reference the caller gives up, or NULL) in the slot. */
+/* Puts `session` (a reference the caller gives up, or NULL) in the slot; a compact slot keeps
+   its bytes and lets the session go (a session that cannot be encoded leaves the slot empty). */
 static void hw_tls_slot_put(hw_tls_slot *slot, SSL_SESSION *session) {
+    unsigned char *bytes = NULL;
+    long length = 0;
+    if (session && slot->compact) {
+        int size = i2d_SSL_SESSION(session, NULL);
+        unsigned char *end = size > 0 ? (bytes = malloc((size_t)size)) : NULL;
+        if (end && i2d_SSL_SESSION(session, &end) == size) {
+            length = size;
+        } else {
+            free(bytes);
+            bytes = NULL;
+        }
+        SSL_SESSION_free(session);
+        session = NULL;
+    }
     pthread_mutex_lock(&hw_tls_slot_mutex);
     SSL_SESSION *old = slot->session;
+    unsigned char *oldBytes = slot->bytes;
     slot->session = session;
+    slot->bytes = bytes;
+    slot->length = length;
     pthread_mutex_unlock(&hw_tls_slot_mutex);
     if (old) SSL_SESSION_free(old);
+    free(oldBytes);
 }
 static inline void hw_tls_slot_clear(hw_tls_slot *slot) { hw_tls_slot_put(slot, NULL); }
 static inline int hw_tls_slot_holds_session(hw_tls_slot *slot) {
     pthread_mutex_lock(&hw_tls_slot_mutex);
-    int holds = slot->session != NULL;
+    int holds = slot->session != NULL || slot->bytes != NULL;
     pthread_mutex_unlock(&hw_tls_slot_mutex);
     return holds;
 }
@@ -123,7 +155,18 @@ static SSL_SESSION *hw_tls_slot_copy(hw_tls_slot *slot) {
     pthread_mutex_lock(&hw_tls_slot_mutex);
     SSL_SESSION *session = slot->session;
     if (session) SSL_SESSION_up_ref(session);
+    /* A compact slot's bytes are copied under the lock (they may be replaced meanwhile) and
+       decoded outside it: a new session each time. */
+    unsigned char *bytes = slot->bytes ? malloc((size_t)slot->length) : NULL;
+    long length = bytes ? slot->length : 0;
+    if (bytes) memcpy(bytes, slot->bytes, (size_t)length);
     pthread_mutex_unlock(&hw_tls_slot_mutex);
+    if (bytes) {
+        const unsigned char *start = bytes;
+        SSL_SESSION *decoded = d2i_SSL_SESSION(NULL, &start, length);
+        free(bytes);
+        return decoded;
+    }
     if (!session) return NULL;
     SSL_SESSION *copy = SSL_SESSION_dup(session);
     SSL_SESSION_free(session);

@@ -190,11 +190,13 @@ struct MailCheckTests {
     /// Between certificate examinations a mail session offers the last TLS session and carries
     /// what the last full handshake showed, on STARTTLS and on implicit TLS alike, and its
     /// transcript says whether the server resumed; a failure ends the standing.
-    @Test func sessionsBetweenExaminationsCarryTheCertificate() async throws {
+    /// Sessions kept parsed, or compact (as bytes: past `keep_connections` sites), alike.
+    @Test(arguments: [false, true])
+    func sessionsBetweenExaminationsCarryTheCertificate(compact: Bool) async throws {
         let lab = try lab
         let loop = CurlMultiLoop(maxInFlight: 4)
         defer { loop.shutdownAndWait() }
-        let transport = CurlMailTransport(loop: loop, certificates: CertificateMemory(every: .seconds(3600)))
+        let transport = CurlMailTransport(loop: loop, certificates: CertificateMemory(every: .seconds(3600), compactSessions: compact))
         for (proto, port, tls) in [(MailProtocol.smtp, 25, MailTLS.starttls), (.imap, 993, .implicit)] {
             let request = MailRequest(proto: proto, host: "a.test", address: lab.servers.address, port: port, tls: tls,
                                       timeout: .seconds(5), caFile: lab.ca.caFile)

@@ -9,14 +9,14 @@ import Testing
 struct TLSSessionResumptionTests {
     /// Runs `body` with a transport whose examinations stand for `every`, the request of a site
     /// whose responses carry `X-Session-Reused: r` when nginx resumed the TLS session, and nginx.
-    func withSite(examinationsStandFor every: Duration,
+    func withSite(examinationsStandFor every: Duration, compactSessions: Bool = false,
                   _ body: (CurlHTTPTransport, HTTPRequest, NginxServer, CertificateMemory) async throws -> Void) async throws {
         let slotsBefore = CertificateMemory.slotsAlive
         try await NginxServer.withTLSSite("shop.test", prefix: "hostwatch-resume",
                                           extraServerConfig: "ssl_session_cache shared:hw:1m;\nadd_header X-Session-Reused $ssl_session_reused always;") { nginx, ca in
             let loop = CurlMultiLoop(maxInFlight: 4)
             defer { loop.shutdownAndWait() }
-            let certificates = CertificateMemory(every: every)
+            let certificates = CertificateMemory(every: every, compactSessions: compactSessions)
             let transport = CurlHTTPTransport(loop: loop, certificates: certificates)
             let request = HTTPRequest(url: "https://shop.test/", connectAddress: nginx.address, timeout: .seconds(5), caFile: ca.caFile)
             try await body(transport, request, nginx, certificates)
@@ -30,8 +30,10 @@ struct TLSSessionResumptionTests {
         response.headers.first { $0.name.lowercased() == "x-session-reused" }?.value
     }
 
-    @Test func betweenExaminationsTheSessionIsResumedAndTheCertificateCarried() async throws {
-        try await withSite(examinationsStandFor: .seconds(3600)) { transport, request, nginx, certificates in
+    /// Kept parsed, or compact (as bytes, past `keep_connections` sites): the same handshakes.
+    @Test(arguments: [false, true])
+    func betweenExaminationsTheSessionIsResumedAndTheCertificateCarried(compact: Bool) async throws {
+        try await withSite(examinationsStandFor: .seconds(3600), compactSessions: compact) { transport, request, nginx, certificates in
             let site = "shop.test via \(nginx.address)"
 
             // The first check examines the certificate on a full handshake.
@@ -100,8 +102,9 @@ struct TLSSessionResumptionTests {
     /// A sweep (the agent's, at each reload) keeps what a check can still use and lets go of the
     /// rest: a site whose examination stands keeps it and its session; once it no longer stands,
     /// both go, and the slot is freed. A plan taken before the sweep keeps its slot alive.
-    @Test func aSweepLetsGoOfWhatNoLongerStands() async throws {
-        try await withSite(examinationsStandFor: .seconds(3600)) { transport, request, nginx, certificates in
+    @Test(arguments: [false, true])
+    func aSweepLetsGoOfWhatNoLongerStands(compact: Bool) async throws {
+        try await withSite(examinationsStandFor: .seconds(3600), compactSessions: compact) { transport, request, nginx, certificates in
             let site = "shop.test via \(nginx.address)"
             for _ in 0..<3 {
                 let response = await transport.perform(request)

@@ -37,8 +37,13 @@ public final class CertificateMemory: Sendable {
     private let sites = Mutex<[String: Remembered]>([:])
     private let slots = Mutex<[String: SessionSlot]>([:])
 
-    public init(every: Duration) {
+    /// Sessions are kept as their bytes (`hw_tls_slot`'s compact form: about 1.3 KB a site
+    /// instead of 4 KB, for ~0.4 ms of CPU at each resumption).
+    public let compactSessions: Bool
+
+    public init(every: Duration, compactSessions: Bool = false) {
         self.every = every
+        self.compactSessions = compactSessions
     }
 
     /// Slots alive in the process (tests).
@@ -48,7 +53,7 @@ public final class CertificateMemory: Sendable {
     private func slot(for site: String) -> SessionSlot? {
         slots.withLock { slots in
             if let slot = slots[site] { return slot }
-            guard let pointer = hw_tls_slot_new() else { return nil }
+            guard let pointer = hw_tls_slot_new(compactSessions ? 1 : 0) else { return nil }
             let slot = SessionSlot(adopting: pointer)
             slots[site] = slot
             return slot
