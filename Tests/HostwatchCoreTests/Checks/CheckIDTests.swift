@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HostwatchCore
 
@@ -32,6 +33,37 @@ import Testing
         for text in ["", "a.test", "/web", "a.test/", "a.test/web[", "a.test/web[x]", "a.test/web[-1]", "a.test/w/b", "a.test/[1]"] {
             #expect(CheckID(description: text) == nil, "\(text)")
         }
+    }
+
+    /// 24 bytes (the kind as a number): the saved tracker state reads and writes the kind by
+    /// name as before, kinds outside the fixed ones keep their names, and equal IDs hash alike.
+    @Test func isSmallAndKeepsItsNamesAndItsSavedForm() throws {
+        #expect(MemoryLayout<CheckID>.stride == 24)
+        let ids = [CheckID(target: "a.test", kind: "web", index: 1), CheckID(target: "a.test", kind: "web"),
+                   CheckID(target: "web01", kind: "disk", index: 0), CheckID(target: "a.test", kind: "not-a-kind-\(Int.random(in: 0..<1_000_000))", index: 7)]
+        for id in ids {
+            let data = try JSONEncoder().encode(id)
+            let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            #expect(object["kind"] as? String == id.kind)
+            #expect(object["target"] as? String == id.target)
+            #expect(object["index"] as? Int == id.index)
+            #expect(object.count == (id.index == nil ? 2 : 3))
+            #expect(try JSONDecoder().decode(CheckID.self, from: data) == id)
+            let copy = CheckID(target: id.target, kind: String(id.kind), index: id.index)
+            #expect(copy == id && copy.hashValue == id.hashValue)
+        }
+        #expect(ids[3].kind.hasPrefix("not-a-kind-"))
+        #expect(CheckID(target: "a.test", kind: "web") != CheckID(target: "a.test", kind: "smtp"))
+        #expect(CheckID(target: "a.test", kind: "web", index: 0) != CheckID(target: "a.test", kind: "web"))
+        // The form a tracker state saved before this layout.
+        let saved = Data(#"{"target":"b.test","kind":"smtp","index":2}"#.utf8)
+        #expect(try JSONDecoder().decode(CheckID.self, from: saved) == CheckID(target: "b.test", kind: "smtp", index: 2))
+        var id = CheckID(target: "c.test", kind: "dns")
+        id.kind = "imap"
+        id.index = 4
+        #expect(id.description == "c.test/imap[4]")
+        id.index = nil
+        #expect(id.description == "c.test/imap")
     }
 }
 
