@@ -162,7 +162,7 @@ public struct IncidentTracker: Sendable {
     public let server: Ticket.Server
     public var settings: IncidentSettings
     public internal(set) var state = State()
-    var subjects: [CheckID: Subject] = [:]
+    var subjects = SubjectTable()
     /// Checks per local endpoint, for "N of M" and server-down.
     var endpointSizes: [String: Int] = [:]
     var silences: [Silence] = []
@@ -225,7 +225,7 @@ public struct IncidentTracker: Sendable {
         } else if key.hasPrefix("endpoint:") {
             let endpoint = String(key.dropFirst("endpoint:".count))
             scope = .endpoint(endpoint)
-            members = Set(subjects.filter { $0.value.endpoint == endpoint }.map(\.key))
+            members = Set(subjects.checks { $0.endpoint == endpoint })
         } else if key.hasPrefix("server:") {
             let name = String(key.dropFirst("server:".count))
             let host = name == server.name ? localHost : (settings.peers.first { $0.value == name }?.key ?? name)
