@@ -14,8 +14,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // The TLS session slots (C: OpenSSL callbacks through libcurl's CURLOPT_SSL_CTX_FUNCTION),
+        // compiled once so their shared state exists once.
+        .target(name: "CTLS", dependencies: ["CCurl"],
+                linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "HostwatchCore"),
-        .target(name: "HostwatchIO", dependencies: ["HostwatchCore", "CCurl"]),
+        .target(name: "HostwatchIO", dependencies: ["HostwatchCore", "CCurl", "CTLS"]),
         .target(name: "HostwatchTestKit", dependencies: ["HostwatchCore"]),
         .executableTarget(name: "hostwatch", dependencies: ["HostwatchCore", "HostwatchIO"]),
         .executableTarget(name: "hostwatch-bench", dependencies: ["HostwatchCore", "HostwatchIO"]),

@@ -1,4 +1,5 @@
 import CCurl
+import CTLS
 import FoundationEssentials
 import HostwatchCore
 
