@@ -76,12 +76,17 @@ enum StatusPageBench {
         let bytes = history.encoded()
         let encoded = (ContinuousClock.now - encodeStart).timeInterval
         let decodeStart = ContinuousClock.now
-        let decodedOK = (try? UptimeHistory(decoding: bytes)) == history
+        let rssBefore = TrackerBench.currentRSSKiB()
+        let decodedCopy = try? UptimeHistory(decoding: bytes)
+        // What a year of history costs the agent in memory: the RSS a decoded copy added.
+        let historyKiB = TrackerBench.currentRSSKiB() - rssBefore
+        let decodedOK = decodedCopy == history
         let decoded = (ContinuousClock.now - decodeStart).timeInterval
         print("bench status-page: domains=\(domains) build_and_render_index_s=\(fixed(best, 3)) index_bytes=\(index.utf8.count)"
             + " domain_pages_s=\(fixed(allPages, 3)) domain_page_bytes_avg=\(domainBytes / max(domains, 1))")
         print("bench uptime-history: checks=\(domains) days=365 uptime_bin_bytes=\(bytes.count) encode_s=\(fixed(encoded, 3))"
-            + " decode_s=\(fixed(decoded, 3)) roundtrip=\(decodedOK ? "exact" : "DIFFERS") fill_s=\(fixed(filled, 1))")
+            + " decode_s=\(fixed(decoded, 3)) roundtrip=\(decodedOK ? "exact" : "DIFFERS") fill_s=\(fixed(filled, 1))"
+            + " in_memory_mib=\(fixed(Double(historyKiB) / 1024, 1))")
         if let out {
             let writer = StatusPageWriter(folder: out)
             for label in ["first", "unchanged"] {

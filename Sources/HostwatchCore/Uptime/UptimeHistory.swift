@@ -23,8 +23,13 @@ public struct UptimeHistory: Sendable, Hashable {
         public var day: Int32
         public var dayUp: UInt32 = 0
         public var dayObserved: UInt32 = 0
-        /// Closed days, oldest first, the newest being `day - 1`.
-        public var days: [UInt16] = []
+        /// Closed days, oldest first, the newest being `day - 1`, repeats folded.
+        public var closedDays = DayCells()
+        /// The closed days one cell each (made from `closedDays`).
+        public var days: [UInt16] {
+            get { closedDays.cells }
+            set { closedDays = DayCells(newValue) }
+        }
         /// The open hour (hours since 1970-01-01 UTC) and its seconds so far.
         public var hour: Int32
         public var hourUp: UInt32 = 0
@@ -102,8 +107,12 @@ public struct UptimeHistory: Sendable, Hashable {
         guard let record = records[check]?.rolled(to: Self.hourNumber(now)) else {
             return Array(repeating: Self.noData, count: count)
         }
-        let cells = record.days.suffix(count - 1) + [Self.cell(up: record.dayUp, observed: record.dayObserved)]
-        return Array(repeating: Self.noData, count: count - cells.count) + cells
+        var cells: [UInt16] = []
+        cells.reserveCapacity(count)
+        cells += repeatElement(Self.noData, count: max(0, count - 1 - record.closedDays.count))
+        record.closedDays.forEachRun(ofLast: count - 1) { cell, length in cells += repeatElement(cell, count: length) }
+        cells.append(Self.cell(up: record.dayUp, observed: record.dayObserved))
+        return cells
     }
 
     static func hourNumber(_ time: Date) -> Int32 {
@@ -152,9 +161,9 @@ extension UptimeHistory.Record {
         hourObserved = 0
         let newDay = Int32(Int(newHour).floorDivided(by: 24))
         guard newDay > day else { return }
-        days.append(UptimeHistory.cell(up: dayUp, observed: dayObserved))
-        days += repeatElement(UptimeHistory.noData, count: min(Int(newDay) - Int(day) - 1, UptimeHistory.daysKept))
-        if days.count > UptimeHistory.daysKept { days.removeFirst(days.count - UptimeHistory.daysKept) }
+        closedDays.append(UptimeHistory.cell(up: dayUp, observed: dayObserved))
+        closedDays.append(UptimeHistory.noData, times: min(Int(newDay) - Int(day) - 1, UptimeHistory.daysKept))
+        if closedDays.count > UptimeHistory.daysKept { closedDays.removeFirst(closedDays.count - UptimeHistory.daysKept) }
         day = newDay
         dayUp = 0
         dayObserved = 0
@@ -173,7 +182,13 @@ extension UptimeHistory.Record {
     }
 
     func uptime(days count: Int) -> Double? {
-        Self.mean(days.suffix(count), open: (dayUp, dayObserved), openLength: 86_400)
+        var sum = 0.0, weight = 0.0
+        closedDays.forEachRun(ofLast: count) { cell, length in
+            guard cell != UptimeHistory.noData else { return }
+            sum += Double(cell) / 10_000 * Double(length)
+            weight += Double(length)
+        }
+        return Self.mean(closed: (sum, weight), open: (dayUp, dayObserved), openLength: 86_400)
     }
 
     static func mean(_ closed: ArraySlice<UInt16>, open: (up: UInt32, observed: UInt32), openLength: Double) -> Double? {
@@ -182,6 +197,13 @@ extension UptimeHistory.Record {
             sum += Double(cell) / 10_000
             weight += 1
         }
+        return mean(closed: (sum, weight), open: open, openLength: openLength)
+    }
+
+    /// The mean of closed cells (their sum and how many) and the open one, weighted by how much
+    /// of it was observed.
+    static func mean(closed: (sum: Double, weight: Double), open: (up: UInt32, observed: UInt32), openLength: Double) -> Double? {
+        var (sum, weight) = closed
         if open.observed > 0 {
             let w = min(1, Double(open.observed) / openLength)
             // The ratio first: `w * up / observed` rounds, and a day all up showed 0.9999999999.
