@@ -9,15 +9,16 @@ import Testing
         pointer.load(fromByteOffset: -MemoryLayout<Int>.size, as: Int.self) & 2 != 0
     }
 
-    /// glibc's default would take a block of 6 MiB from the heap once an 8 MiB block had been
-    /// freed (its threshold follows the largest freed block); the agent keeps it apart.
+    /// glibc's default would take a block of 24 MiB from the heap once a 30 MiB block had been
+    /// freed (its threshold follows the largest freed block, up to 32 MiB); the agent keeps it
+    /// apart. Larger than any block the other tests in this process may have had from a heap
+    /// under the default threshold: freed, such a block's space served a 6 MiB one here.
     @Test func aLargeBlockIsMappedApartEvenAfterABiggerOneWasFreed() throws {
         #expect(FreedMemory.mapLargeBlocksApart(environment: [:]))
-        let big = try #require(malloc(8 << 20))
+        let big = try #require(malloc(30 << 20))
         #expect(Self.isMappedApart(big))
         free(big)
-        // Well above the threshold, so no free space of the heap can serve it by chance.
-        let large = try #require(malloc(6 << 20))
+        let large = try #require(malloc(24 << 20))
         defer { free(large) }
         #expect(Self.isMappedApart(large))
         let small = try #require(malloc(4096))
