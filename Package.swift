@@ -16,8 +16,7 @@ let package = Package(
         ),
         // The TLS session slots (C: OpenSSL callbacks through libcurl's CURLOPT_SSL_CTX_FUNCTION),
         // compiled once so their shared state exists once.
-        .target(name: "CTLS", dependencies: ["CCurl"],
-                linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        .target(name: "CTLS", dependencies: ["CCurl"], linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "HostwatchCore"),
         .target(name: "HostwatchIO", dependencies: ["HostwatchCore", "CCurl", "CTLS"]),
         .target(name: "HostwatchTestKit", dependencies: ["HostwatchCore"]),
