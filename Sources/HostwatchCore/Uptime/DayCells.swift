@@ -27,29 +27,20 @@ public struct DayCells: Sendable, Hashable {
         let cell = cell <= 10_000 ? cell : UptimeHistory.noData
         var left = times
         while left > 0 {
-            count += 1
-            left -= 1
-            guard let last = elements.last else {
-                elements.append(cell)
-                continue
-            }
-            if Self.isRepeat(last) {
-                let repeated = Int(last - Self.repeatBase)
-                if elements[elements.count - 2] == cell, repeated < Self.mostRepeats {
-                    let more = min(left, Self.mostRepeats - repeated)
-                    elements[elements.count - 1] = last + 1 + UInt16(more)
-                    count += more
-                    left -= more
-                } else {
-                    elements.append(cell)
-                }
-            } else if last == cell {
-                let more = min(left, Self.mostRepeats - 1)
-                elements.append(Self.repeatBase + 1 + UInt16(more))
+            // The newest run: where its cell is, and how many repeats its marker counts.
+            let marked = elements.count >= 2 && Self.isRepeat(elements[elements.count - 1])
+            let runStart = elements.count - (marked ? 2 : 1)
+            let repeats = marked ? Int(elements[elements.count - 1] - Self.repeatBase) : 0
+            if runStart >= 0, elements[runStart] == cell, repeats < Self.mostRepeats {
+                let more = min(left, Self.mostRepeats - repeats)
+                let marker = Self.repeatBase + UInt16(repeats + more)
+                if marked { elements[elements.count - 1] = marker } else { elements.append(marker) }
                 count += more
                 left -= more
             } else {
                 elements.append(cell)
+                count += 1
+                left -= 1
             }
         }
     }
@@ -57,14 +48,8 @@ public struct DayCells: Sendable, Hashable {
     /// Drops the `k` oldest days.
     public mutating func removeFirst(_ k: Int) {
         guard k > 0 else { return }
-        guard k < count else { return self = DayCells() }
         var rest = DayCells()
-        var skip = k
-        forEachRun { cell, length in
-            let dropped = min(skip, length)
-            skip -= dropped
-            if length > dropped { rest.append(cell, times: length - dropped) }
-        }
+        forEachRun(ofLast: count - k) { cell, length in rest.append(cell, times: length) }
         self = rest
     }
 

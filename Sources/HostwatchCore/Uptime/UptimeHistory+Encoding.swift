@@ -43,8 +43,10 @@ extension UptimeHistory {
             let millis = record.lastAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? .min
             out.append(le: UInt64(bitPattern: millis))
             out.append(record.lastOK ? 1 : 0)
-            Self.appendCells(record.hours.suffix(Self.hoursKept), to: &out)
-            Self.appendCells(record.days.suffix(Self.daysKept), to: &out)
+            Self.appendRuns(record.hours.suffix(Self.hoursKept).map { ($0, 1) }, to: &out)
+            var days: [(value: UInt16, length: Int)] = []
+            record.closedDays.forEachRun(ofLast: Self.daysKept) { days.append(($0, $1)) }
+            Self.appendRuns(days, to: &out)
         }
         return out
     }
@@ -72,21 +74,22 @@ extension UptimeHistory {
             let millis = Int64(bitPattern: try reader.u64())
             record.lastAt = millis == .min ? nil : Date(timeIntervalSince1970: Double(millis) / 1000)
             record.lastOK = try reader.u8() != 0
-            record.hours = try Self.readCells(&reader, limit: Self.hoursKept, check: check)
-            record.days = try Self.readCells(&reader, limit: Self.daysKept, check: check)
+            record.hours = try Self.readRuns(&reader, limit: Self.hoursKept, check: check).flatMap { repeatElement($0.value, count: $0.length) }
+            for run in try Self.readRuns(&reader, limit: Self.daysKept, check: check) { record.closedDays.append(run.value, times: run.length) }
             records[check] = record
         }
         guard reader.isAtEnd else { throw DecodingError(message: "trailing bytes after \(count) records") }
         self.init(records: records)
     }
 
-    static func appendCells(_ cells: ArraySlice<UInt16>, to out: inout [UInt8]) {
+    /// Cells as runs of equal ones (neighbours with one value are written as one run).
+    static func appendRuns(_ cells: [(value: UInt16, length: Int)], to out: inout [UInt8]) {
         var runs: [(length: Int, value: UInt16)] = []
-        for cell in cells {
-            if let last = runs.last, last.value == cell {
-                runs[runs.count - 1].length += 1
+        for cell in cells where cell.length > 0 {
+            if let last = runs.last, last.value == cell.value {
+                runs[runs.count - 1].length += cell.length
             } else {
-                runs.append((1, cell))
+                runs.append((cell.length, cell.value))
             }
         }
         out.append(le: UInt16(runs.count))
@@ -97,18 +100,20 @@ extension UptimeHistory {
         }
     }
 
-    static func readCells(_ reader: inout ByteReader, limit: Int, check: String) throws(DecodingError) -> [UInt16] {
+    static func readRuns(_ reader: inout ByteReader, limit: Int, check: String) throws(DecodingError) -> [(value: UInt16, length: Int)] {
         let tokens = Int(try reader.u16())
-        var cells: [UInt16] = []
+        var runs: [(value: UInt16, length: Int)] = []
+        var cells = 0
         for _ in 0..<tokens {
             let token = try reader.varint()
             let down = token >> 1
             let length = token & 1 == 1 ? try reader.varint() : 1
             guard down <= 10_001 else { throw DecodingError(message: "\(check) has a cell out of range") }
-            guard length <= UInt64(limit - cells.count) else { throw DecodingError(message: "\(check) has more cells than kept") }
-            cells += repeatElement(down == 10_001 ? noData : UInt16(10_000 - down), count: Int(length))
+            guard length <= UInt64(limit - cells) else { throw DecodingError(message: "\(check) has more cells than kept") }
+            cells += Int(length)
+            runs.append((down == 10_001 ? noData : UInt16(10_000 - down), Int(length)))
         }
-        return cells
+        return runs
     }
 }
 
