@@ -15,11 +15,22 @@ struct SubjectTable: Sendable {
         var isLocal: Bool
     }
 
+    /// Distinct values, each numbered the first time it is seen.
+    private struct Numbered<Value: Hashable & Sendable>: Sendable {
+        private(set) var values: [Value] = []
+        private var numbers: [Value: UInt32] = [:]
+
+        mutating func number(of value: Value) -> UInt32 {
+            if let known = numbers[value] { return known }
+            values.append(value)
+            numbers[value] = UInt32(values.count - 1)
+            return UInt32(values.count - 1)
+        }
+    }
+
     private var stored: [CheckID: Stored] = [:]
-    private var timings: [CheckTiming] = []
-    private var timingNumbers: [CheckTiming: UInt32] = [:]
-    private var texts: [String] = []
-    private var textNumbers: [String: UInt32] = [:]
+    private var timings = Numbered<CheckTiming>()
+    private var texts = Numbered<String>()
 
     init() {}
 
@@ -46,32 +57,22 @@ struct SubjectTable: Sendable {
 
     private func subject(_ stored: Stored) -> IncidentTracker.Subject {
         IncidentTracker.Subject(domain: stored.domain, account: Ticket.Account(name: stored.account, plan: stored.plan),
-                                timing: timings[Int(stored.timing)], endpoint: text(stored.endpoint), isLocal: stored.isLocal,
+                                timing: timings.values[Int(stored.timing)], endpoint: text(stored.endpoint), isLocal: stored.isLocal,
                                 upstream: text(stored.upstream))
     }
 
     private mutating func store(_ subject: IncidentTracker.Subject) -> Stored {
-        Stored(domain: subject.domain, account: subject.account.name, timing: number(of: subject.timing),
+        Stored(domain: subject.domain, account: subject.account.name, timing: timings.number(of: subject.timing),
                endpoint: number(of: subject.endpoint), upstream: number(of: subject.upstream),
                plan: subject.account.plan, isLocal: subject.isLocal)
     }
 
     private func text(_ number: UInt32) -> String? {
-        number == 0 ? nil : texts[Int(number - 1)]
+        number == 0 ? nil : texts.values[Int(number - 1)]
     }
 
-    private mutating func number(of timing: CheckTiming) -> UInt32 {
-        if let known = timingNumbers[timing] { return known }
-        timings.append(timing)
-        timingNumbers[timing] = UInt32(timings.count - 1)
-        return UInt32(timings.count - 1)
-    }
-
+    /// A text's number plus one; 0 for none.
     private mutating func number(of text: String?) -> UInt32 {
-        guard let text else { return 0 }
-        if let known = textNumbers[text] { return known }
-        texts.append(text)
-        textNumbers[text] = UInt32(texts.count)
-        return UInt32(texts.count)
+        text.map { texts.number(of: $0) + 1 } ?? 0
     }
 }
