@@ -156,13 +156,8 @@ struct KeptConnectionTests {
         let ca = try TestCA(directory: dir.appending("ca"))
         let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: try domains.map {
             .init(domain: $0, tls: try ca.issue(names: [$0], days: 90))
-        })
+        }, accessLogFormat: "$host $connection $connection_requests")   // each request's connection and its count on it
         defer { nginx.shutdown() }
-        // nginx's own log names each request's connection and its count on that connection.
-        let log = try String(contentsOfFile: nginx.configFile, encoding: .utf8)
-            .replacingOccurrences(of: "access_log \"\(nginx.accessLog)\";",
-                                  with: "log_format kept '$host $connection $connection_requests';\n    access_log \"\(nginx.accessLog)\" kept;")
-        try log.write(toFile: nginx.configFile, atomically: true, encoding: .utf8)
         try nginx.start()
         try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
         try """

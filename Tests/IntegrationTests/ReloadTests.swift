@@ -78,12 +78,8 @@ struct ReloadTests {
         let ca = try TestCA(directory: dir.appending("ca"))
         let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: try domains.map {
             .init(domain: $0, tls: try ca.issue(names: [$0], days: 90), extraServerConfig: "ssl_session_cache shared:hw:1m;")
-        })
+        }, accessLogFormat: "$host $ssl_session_reused $status")
         defer { nginx.shutdown() }
-        let logFormat = try String(contentsOfFile: nginx.configFile, encoding: .utf8)
-            .replacingOccurrences(of: "access_log \"\(nginx.accessLog)\";",
-                                  with: "log_format resumed '$host $ssl_session_reused $status';\n    access_log \"\(nginx.accessLog)\" resumed;")
-        try logFormat.write(toFile: nginx.configFile, atomically: true, encoding: .utf8)
         try nginx.start()
         try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
         // Every check connects anew (`keep_connections: 0`), so each request shows its handshake.

@@ -46,6 +46,7 @@ final class NginxServer: @unchecked Sendable {
     /// nginx's prefix: config, logs, pid file, temp folders and site roots all live here.
     let prefix: String
     let configFile: String
+    let accessLogFormat: String?
     let errorLog: String
     let accessLog: String
     /// nginx's own stdout and stderr (early startup errors land here).
@@ -65,7 +66,10 @@ final class NginxServer: @unchecked Sendable {
     /// - Throws: `FixtureError.commandFailed` with nginx's complaint if the config is rejected
     ///   (for example a bad `extraServerConfig`), `FixtureError.fileSystem` if a file cannot be
     ///   written.
-    init(directory: String, address: String, httpPort: UInt16 = 80, httpsPort: UInt16 = 443, sites: [Site]) throws {
+    /// - Parameter accessLogFormat: what each access log line holds (nginx variables, e.g.
+    ///   `$host $ssl_session_reused`); nil for nginx's combined format.
+    init(directory: String, address: String, httpPort: UInt16 = 80, httpsPort: UInt16 = 443, sites: [Site],
+         accessLogFormat: String? = nil) throws {
         precondition(address.hasPrefix("127.") && address.allSatisfy { $0.isNumber || $0 == "." },
                      "\(address) is not a loopback IPv4 literal")
         precondition(!sites.isEmpty, "nginx needs at least one site")
@@ -77,6 +81,7 @@ final class NginxServer: @unchecked Sendable {
         self.httpPort = httpPort
         self.httpsPort = httpsPort
         self.sites = sites
+        self.accessLogFormat = accessLogFormat
         prefix = directory + "/nginx-\(address)-\(httpPort)"
         configFile = prefix + "/nginx.conf"
         errorLog = prefix + "/logs/error.log"
@@ -216,7 +221,7 @@ final class NginxServer: @unchecked Sendable {
                     text/plain txt;
                 }
                 default_type application/octet-stream;
-                access_log "\(accessLog)";
+                \(accessLogFormat.map { "log_format test '\($0)';\n    access_log \"\(accessLog)\" test;" } ?? "access_log \"\(accessLog)\";")
                 client_body_temp_path "\(temp)/client_body";
                 proxy_temp_path "\(temp)/proxy";
                 fastcgi_temp_path "\(temp)/fastcgi";
