@@ -48,7 +48,12 @@ struct StatusPageTests {
         defer { agent.terminate() }
         let agentLog = { String(decoding: FileManager.default.contents(atPath: dir.appending("agent.log")) ?? Data(), as: UTF8.self) }
         let index = { (try? String(contentsOfFile: www + "/index.html", encoding: .utf8)) ?? "" }
-        #expect(try await waitUntil(timeout: .seconds(15)) { index().contains("2 domains: 2 ok") }, "\(index())\n\(agentLog())")
+        // Both sites up, each with observed time today (two results at least), so both bars have
+        // a green day before the shop breaks: the outage picture must show blog.test's green.
+        #expect(try await waitUntil(timeout: .seconds(15)) {
+            let page = index()
+            return page.contains("2 domains: 2 ok") && page.components(separatedBy: "<title>90d: 100%</title>").count == 3
+        }, "\(index())\n\(agentLog())")
 
         let browser = HeadlessChromium(directory: dir.appending("chromium"), hosts: ["status.test": address])
         try FileManager.default.createDirectory(atPath: browser.directory, withIntermediateDirectories: true)
@@ -70,7 +75,7 @@ struct StatusPageTests {
         #expect(outage.dom.contains("1 down"))
         // Green days (blog.test) and a red one (shop.test's today) in exactly the page's colours.
         let outagePicture = try HeadlessChromium.checkPicture(outage.screenshot, width: 1024, height: 768, colours: ["#2da44e", "#cf222e"])
-        #expect(outagePicture == nil, "\(outagePicture ?? "")\n\(outage.log)")
+        #expect(outagePicture == nil, "\(outagePicture ?? "")\n\(outage.dom)\n\(agentLog())")
 
         // The domain's own page: the check, its last result and the ticket, on a phone's width.
         let phone = try browser.render("http://status.test/d/shop.test.html", width: 390, height: 844, name: "domain")

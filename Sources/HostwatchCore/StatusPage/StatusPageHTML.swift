@@ -14,8 +14,11 @@ public enum StatusPageHTML {
         var out = head(title: "Status – \(page.server)", page: page, depth: 0)
         let down = page.domains.filter { $0.state == .down }.count
         let failing = page.domains.filter { $0.state == .failing }.count
+        // A domain none of whose checks has run yet (the agent just started) is not counted ok.
+        let unknown = page.domains.filter { $0.state == .unknown }.count
         out += "<header><h1>\(escape(page.server))</h1><p>\(page.domains.count) domains: "
-        out += "\(page.domains.count - down - failing) ok, \(failing) failing, \(down) down</p></header>\n<main>\n"
+        out += "\(page.domains.count - down - failing - unknown) ok, \(failing) failing, \(down) down"
+        out += unknown > 0 ? ", \(unknown) with no result yet</p></header>\n<main>\n" : "</p></header>\n<main>\n"
         out += incidents(page.incidents, page: page, depth: 0)
         out += "<section><h2>Domains</h2><table class=\"d\"><thead><tr><th>state<th>domain<th>last 90 days<th>90 days</thead><tbody>\n"
         // One short line per domain (end tags the HTML parser implies are left out).

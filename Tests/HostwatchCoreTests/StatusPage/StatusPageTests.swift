@@ -51,6 +51,17 @@ import Testing
         #expect(domain.contains("HW-2026-0042"))
     }
 
+    @Test func domainsWithNoResultYetAreNotCountedOk() {
+        let never = StatusSnapshot.CheckStatus(check: "new.test/web", state: "ok", consecutiveFailures: 0, failuresToOpen: 3,
+                                               downSince: nil, silencedUntil: nil, incident: nil, lastResult: nil, lastRun: nil)
+        var started = snapshot
+        started.checks.append(never)
+        let page = StatusPage.build(snapshot: started, domains: infos, tickets: tickets, history: UptimeHistory(), isPublic: false, at: now)
+        let index = StatusPageHTML.index(page, writtenAt: now)
+        #expect(index.contains("<p>4 domains: 2 ok, 0 failing, 1 down, 1 with no result yet</p>"), "\(index)")
+        #expect(StatusPageHTML.index(self.page(isPublic: false), writtenAt: now).contains("<p>3 domains: 2 ok, 0 failing, 1 down</p>"))
+    }
+
     @Test func publicPageLeavesOutAddressesAccountsPlansResultsAndTicketDetails() {
         let page = page(isPublic: true)
         #expect(page.domains.map(\.name) == ["shop.test", "blog.test"], "not the server's own disks")
