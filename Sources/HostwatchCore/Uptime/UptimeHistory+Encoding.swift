@@ -43,7 +43,9 @@ extension UptimeHistory {
             let millis = record.lastAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? .min
             out.append(le: UInt64(bitPattern: millis))
             out.append(record.lastOK ? 1 : 0)
-            Self.appendRuns(record.hours.suffix(Self.hoursKept).map { ($0, 1) }, to: &out)
+            var hours: [(value: UInt16, length: Int)] = []
+            record.closedHours.forEachRun(ofLast: Self.hoursKept) { hours.append(($0, $1)) }
+            Self.appendRuns(hours, to: &out)
             var days: [(value: UInt16, length: Int)] = []
             record.closedDays.forEachRun(ofLast: Self.daysKept) { days.append(($0, $1)) }
             Self.appendRuns(days, to: &out)
@@ -74,7 +76,7 @@ extension UptimeHistory {
             let millis = Int64(bitPattern: try reader.u64())
             record.lastAt = millis == .min ? nil : Date(timeIntervalSince1970: Double(millis) / 1000)
             record.lastOK = try reader.u8() != 0
-            record.hours = try Self.readRuns(&reader, limit: Self.hoursKept, check: check).flatMap { repeatElement($0.value, count: $0.length) }
+            for run in try Self.readRuns(&reader, limit: Self.hoursKept, check: check) { record.closedHours.append(run.value, times: run.length) }
             for run in try Self.readRuns(&reader, limit: Self.daysKept, check: check) { record.closedDays.append(run.value, times: run.length) }
             records[check] = record
         }

@@ -24,18 +24,23 @@ public struct UptimeHistory: Sendable, Hashable {
         public var dayUp: UInt32 = 0
         public var dayObserved: UInt32 = 0
         /// Closed days, oldest first, the newest being `day - 1`, repeats folded.
-        public var closedDays = DayCells()
+        public var closedDays = FoldedCells()
         /// The closed days one cell each (made from `closedDays`).
         public var days: [UInt16] {
             get { closedDays.cells }
-            set { closedDays = DayCells(newValue) }
+            set { closedDays = FoldedCells(newValue) }
         }
         /// The open hour (hours since 1970-01-01 UTC) and its seconds so far.
         public var hour: Int32
         public var hourUp: UInt32 = 0
         public var hourObserved: UInt32 = 0
-        /// Closed hours, oldest first, the newest being `hour - 1`.
-        public var hours: [UInt16] = []
+        /// Closed hours, oldest first, the newest being `hour - 1`, repeats folded.
+        public var closedHours = FoldedCells()
+        /// The closed hours one cell each (made from `closedHours`).
+        public var hours: [UInt16] {
+            get { closedHours.cells }
+            set { closedHours = FoldedCells(newValue) }
+        }
         /// The latest result: when, and whether it passed.
         public var lastAt: Date?
         public var lastOK = true
@@ -153,9 +158,9 @@ extension UptimeHistory.Record {
     mutating func roll(to newHour: Int32) {
         guard newHour > hour else { return }
         let skipped = Int(newHour) - Int(hour) - 1
-        hours.append(UptimeHistory.cell(up: hourUp, observed: hourObserved))
-        hours += repeatElement(UptimeHistory.noData, count: min(skipped, UptimeHistory.hoursKept))
-        if hours.count > UptimeHistory.hoursKept { hours.removeFirst(hours.count - UptimeHistory.hoursKept) }
+        closedHours.append(UptimeHistory.cell(up: hourUp, observed: hourObserved))
+        closedHours.append(UptimeHistory.noData, times: min(skipped, UptimeHistory.hoursKept))
+        if closedHours.count > UptimeHistory.hoursKept { closedHours.removeFirst(closedHours.count - UptimeHistory.hoursKept) }
         hour = newHour
         hourUp = 0
         hourObserved = 0
@@ -178,26 +183,22 @@ extension UptimeHistory.Record {
     /// The mean of the last `count` closed hours and the open one, weighted by how much of it was
     /// observed (so the window is `count` hours just after the hour turns, and a little more later).
     func uptime(hours count: Int) -> Double? {
-        Self.mean(hours.suffix(count), open: (hourUp, hourObserved), openLength: 3600)
+        Self.mean(closed: Self.sum(closedHours, last: count), open: (hourUp, hourObserved), openLength: 3600)
     }
 
     func uptime(days count: Int) -> Double? {
+        Self.mean(closed: Self.sum(closedDays, last: count), open: (dayUp, dayObserved), openLength: 86_400)
+    }
+
+    /// The sum of the last `count` cells with data, as fractions, and how many there are.
+    static func sum(_ cells: FoldedCells, last count: Int) -> (sum: Double, weight: Double) {
         var sum = 0.0, weight = 0.0
-        closedDays.forEachRun(ofLast: count) { cell, length in
+        cells.forEachRun(ofLast: count) { cell, length in
             guard cell != UptimeHistory.noData else { return }
             sum += Double(cell) / 10_000 * Double(length)
             weight += Double(length)
         }
-        return Self.mean(closed: (sum, weight), open: (dayUp, dayObserved), openLength: 86_400)
-    }
-
-    static func mean(_ closed: ArraySlice<UInt16>, open: (up: UInt32, observed: UInt32), openLength: Double) -> Double? {
-        var sum = 0.0, weight = 0.0
-        for cell in closed where cell != UptimeHistory.noData {
-            sum += Double(cell) / 10_000
-            weight += 1
-        }
-        return mean(closed: (sum, weight), open: open, openLength: openLength)
+        return (sum, weight)
     }
 
     /// The mean of closed cells (their sum and how many) and the open one, weighted by how much

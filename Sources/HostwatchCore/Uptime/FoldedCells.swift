@@ -1,11 +1,12 @@
-/// A check's closed days (basis points, or `UptimeHistory.noData`), oldest first, with repeats
-/// folded: a cell equal to the one before it is not stored again; an element from 0x8001 up
-/// says how many more times the cell before it repeats. Cells are 0…10,000 or 0xFFFF, so the two
-/// never meet. A year of days all up is two elements instead of 400 (at 40,000 checks, 33 MB a
-/// year on); days that all differ take what a plain array takes.
-public struct DayCells: Sendable, Hashable {
+/// A check's closed days or hours (basis points, or `UptimeHistory.noData`), oldest first, with
+/// repeats folded: a cell equal to the one before it is not stored again; an element from 0x8001
+/// up says how many more times the cell before it repeats. Cells are 0…10,000 or 0xFFFF, so the
+/// two never meet. A year of days all up is two elements instead of 400 (at 40,000 checks, 33 MB
+/// a year on), and 48 hours all up two instead of 48 (5 MB at 40,000 checks from the second day
+/// on); cells that all differ take what a plain array takes.
+public struct FoldedCells: Sendable, Hashable {
     private var elements: [UInt16] = []
-    /// The days held.
+    /// The cells held.
     public private(set) var count = 0
 
     private static let repeatBase: UInt16 = 0x8000
@@ -21,7 +22,7 @@ public struct DayCells: Sendable, Hashable {
         element > repeatBase && element != UptimeHistory.noData
     }
 
-    /// Adds `cell` as the newest day, `times` times.
+    /// Adds `cell` as the newest, `times` times.
     /// A value that is no cell (none is above 10,000 but `noData`) is kept as `noData`.
     public mutating func append(_ cell: UInt16, times: Int = 1) {
         let cell = cell <= 10_000 ? cell : UptimeHistory.noData
@@ -45,15 +46,15 @@ public struct DayCells: Sendable, Hashable {
         }
     }
 
-    /// Drops the `k` oldest days.
+    /// Drops the `k` oldest cells.
     public mutating func removeFirst(_ k: Int) {
         guard k > 0 else { return }
-        var rest = DayCells()
+        var rest = FoldedCells()
         forEachRun(ofLast: count - k) { cell, length in rest.append(cell, times: length) }
         self = rest
     }
 
-    /// Every run of equal cells, oldest first: the cell and how many days in a row.
+    /// Every run of equal cells, oldest first: the cell and how many in a row.
     public func forEachRun(_ body: (_ cell: UInt16, _ length: Int) -> Void) {
         var index = 0
         while index < elements.count {
@@ -68,7 +69,7 @@ public struct DayCells: Sendable, Hashable {
         }
     }
 
-    /// The last `n` days (all of them when there are fewer), oldest first, as runs.
+    /// The last `n` cells (all of them when there are fewer), oldest first, as runs.
     public func forEachRun(ofLast n: Int, _ body: (_ cell: UInt16, _ length: Int) -> Void) {
         var skip = max(0, count - n)
         forEachRun { cell, length in
@@ -78,7 +79,7 @@ public struct DayCells: Sendable, Hashable {
         }
     }
 
-    /// The days, one cell each, oldest first.
+    /// The cells one by one, oldest first.
     public var cells: [UInt16] {
         var out: [UInt16] = []
         out.reserveCapacity(count)
