@@ -22,21 +22,54 @@ extension Check {
 }
 
 /// The scheduling and debouncing settings of one check (DESIGN.md §4 defaults).
+///
+/// Kept in 32 bytes instead of 64 (durations as nanoseconds, counts in 32 bits): every built
+/// check holds one, 40,000 of them at issue 16's scale.
 public struct CheckTiming: Sendable, Hashable {
-    public var interval: Duration
-    public var timeout: Duration
-    public var retryInterval: Duration
+    private var intervalNanos: Int64
+    private var timeoutNanos: Int64
+    private var retryIntervalNanos: Int64
+    private var failureCount: Int32
+    private var recoveryCount: Int32
+
+    public var interval: Duration {
+        get { .nanoseconds(intervalNanos) }
+        set { intervalNanos = Self.nanos(newValue) }
+    }
+    public var timeout: Duration {
+        get { .nanoseconds(timeoutNanos) }
+        set { timeoutNanos = Self.nanos(newValue) }
+    }
+    public var retryInterval: Duration {
+        get { .nanoseconds(retryIntervalNanos) }
+        set { retryIntervalNanos = Self.nanos(newValue) }
+    }
     /// Consecutive failures that open an incident.
-    public var failures: Int
+    public var failures: Int {
+        get { Int(failureCount) }
+        set { failureCount = Int32(clamping: newValue) }
+    }
     /// Consecutive successes that resolve it.
-    public var recoveries: Int
+    public var recoveries: Int {
+        get { Int(recoveryCount) }
+        set { recoveryCount = Int32(clamping: newValue) }
+    }
 
     public init(interval: Duration = .seconds(60), timeout: Duration = .seconds(10),
                 retryInterval: Duration = .seconds(15), failures: Int = 3, recoveries: Int = 2) {
-        self.interval = interval
-        self.timeout = timeout
-        self.retryInterval = retryInterval
-        self.failures = failures
-        self.recoveries = recoveries
+        intervalNanos = Self.nanos(interval)
+        timeoutNanos = Self.nanos(timeout)
+        retryIntervalNanos = Self.nanos(retryInterval)
+        failureCount = Int32(clamping: failures)
+        recoveryCount = Int32(clamping: recoveries)
+    }
+
+    /// Whole nanoseconds, held at Int64's bounds (about 292 years) instead of trapping.
+    private static func nanos(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflowAgain ? (seconds < 0 ? .min : .max) : sum
     }
 }
