@@ -34,15 +34,15 @@ public struct CheckTiming: Sendable, Hashable {
 
     public var interval: Duration {
         get { .nanoseconds(intervalNanos) }
-        set { intervalNanos = Self.nanos(newValue) }
+        set { intervalNanos = newValue.nanoseconds }
     }
     public var timeout: Duration {
         get { .nanoseconds(timeoutNanos) }
-        set { timeoutNanos = Self.nanos(newValue) }
+        set { timeoutNanos = newValue.nanoseconds }
     }
     public var retryInterval: Duration {
         get { .nanoseconds(retryIntervalNanos) }
-        set { retryIntervalNanos = Self.nanos(newValue) }
+        set { retryIntervalNanos = newValue.nanoseconds }
     }
     /// Consecutive failures that open an incident.
     public var failures: Int {
@@ -57,19 +57,10 @@ public struct CheckTiming: Sendable, Hashable {
 
     public init(interval: Duration = .seconds(60), timeout: Duration = .seconds(10),
                 retryInterval: Duration = .seconds(15), failures: Int = 3, recoveries: Int = 2) {
-        intervalNanos = Self.nanos(interval)
-        timeoutNanos = Self.nanos(timeout)
-        retryIntervalNanos = Self.nanos(retryInterval)
+        intervalNanos = interval.nanoseconds
+        timeoutNanos = timeout.nanoseconds
+        retryIntervalNanos = retryInterval.nanoseconds
         failureCount = Int32(clamping: failures)
         recoveryCount = Int32(clamping: recoveries)
-    }
-
-    /// Whole nanoseconds, held at Int64's bounds (about 292 years) instead of trapping.
-    private static func nanos(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return overflowAgain ? (seconds < 0 ? .min : .max) : sum
     }
 }

@@ -59,7 +59,7 @@ public struct CheckSchedule: Sendable, Hashable {
         retryIntervalNanos = retryInterval.nanoseconds
         let slot = slot ?? Self.slot(for: min(interval, retryInterval))
         slotNanos = slot.nanoseconds
-        let step = max(1, slot.nanoseconds)
+        let step = max(1, slotNanos)
         let slotsPerInterval = max(1, interval.nanoseconds / step)
         phaseNanos = Int64(seed % UInt64(slotsPerInterval)) * step
         let early = max(1, min(interval, firstWithin).nanoseconds / step)

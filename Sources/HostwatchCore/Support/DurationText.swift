@@ -77,10 +77,13 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
-    /// Whole nanoseconds, rounded down (the grid arithmetic of `CheckSchedule`).
+    /// Whole nanoseconds, rounded down (the grid arithmetic of `CheckSchedule`, the compact
+    /// `CheckTiming`), held at Int64's bounds (about 292 years) instead of trapping.
     public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflow || overflowAgain ? (seconds < 0 ? .min : .max) : sum
     }
 
     /// Whole seconds, rounded down.

@@ -21,6 +21,14 @@ import Testing
         #expect(DurationText.format(duration) == expected)
     }
 
+    @Test func nanosecondsAreHeldAtInt64sBoundsInsteadOfTrapping() {
+        #expect(Duration.milliseconds(1500).nanoseconds == 1_500_000_000)
+        #expect(Duration.milliseconds(-1500).nanoseconds == -1_500_000_000)
+        #expect(Duration.seconds(Int64.max).nanoseconds == .max)
+        #expect(Duration.seconds(Int64.min).nanoseconds == .min)
+        #expect(CheckTiming(interval: .seconds(Int64.max)).interval == .nanoseconds(Int64.max))
+    }
+
     @Test(arguments: [("1024", 1024), ("64KiB", 65_536), ("1MiB", 1_048_576), ("1GB", 1_000_000_000), ("10 KB", 10_000)])
     func parsesSizes(text: String, expected: Int) {
         #expect(DurationText.parseSize(text) == expected)
