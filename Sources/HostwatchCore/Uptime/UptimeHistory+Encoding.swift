@@ -43,12 +43,8 @@ extension UptimeHistory {
             let millis = record.lastAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? .min
             out.append(le: UInt64(bitPattern: millis))
             out.append(record.lastOK ? 1 : 0)
-            var hours: [(value: UInt16, length: Int)] = []
-            record.closedHours.forEachRun(ofLast: Self.hoursKept) { hours.append(($0, $1)) }
-            Self.appendRuns(hours, to: &out)
-            var days: [(value: UInt16, length: Int)] = []
-            record.closedDays.forEachRun(ofLast: Self.daysKept) { days.append(($0, $1)) }
-            Self.appendRuns(days, to: &out)
+            Self.appendRuns(of: record.closedHours, last: Self.hoursKept, to: &out)
+            Self.appendRuns(of: record.closedDays, last: Self.daysKept, to: &out)
         }
         return out
     }
@@ -76,22 +72,23 @@ extension UptimeHistory {
             let millis = Int64(bitPattern: try reader.u64())
             record.lastAt = millis == .min ? nil : Date(timeIntervalSince1970: Double(millis) / 1000)
             record.lastOK = try reader.u8() != 0
-            for run in try Self.readRuns(&reader, limit: Self.hoursKept, check: check) { record.closedHours.append(run.value, times: run.length) }
-            for run in try Self.readRuns(&reader, limit: Self.daysKept, check: check) { record.closedDays.append(run.value, times: run.length) }
+            record.closedHours = try Self.readRuns(&reader, limit: Self.hoursKept, check: check)
+            record.closedDays = try Self.readRuns(&reader, limit: Self.daysKept, check: check)
             records[check] = record
         }
         guard reader.isAtEnd else { throw DecodingError(message: "trailing bytes after \(count) records") }
         self.init(records: records)
     }
 
-    /// Cells as runs of equal ones (neighbours with one value are written as one run).
-    static func appendRuns(_ cells: [(value: UInt16, length: Int)], to out: inout [UInt8]) {
+    /// The last `count` of `cells` as runs of equal ones (neighbours with one value, which
+    /// `FoldedCells` keeps apart only past 32,766 repeats, are written as one run).
+    static func appendRuns(of cells: FoldedCells, last count: Int, to out: inout [UInt8]) {
         var runs: [(length: Int, value: UInt16)] = []
-        for cell in cells where cell.length > 0 {
-            if let last = runs.last, last.value == cell.value {
-                runs[runs.count - 1].length += cell.length
+        cells.forEachRun(ofLast: count) { value, length in
+            if let last = runs.last, last.value == value {
+                runs[runs.count - 1].length += length
             } else {
-                runs.append((cell.length, cell.value))
+                runs.append((length, value))
             }
         }
         out.append(le: UInt16(runs.count))
@@ -102,18 +99,16 @@ extension UptimeHistory {
         }
     }
 
-    static func readRuns(_ reader: inout ByteReader, limit: Int, check: String) throws(DecodingError) -> [(value: UInt16, length: Int)] {
+    static func readRuns(_ reader: inout ByteReader, limit: Int, check: String) throws(DecodingError) -> FoldedCells {
         let tokens = Int(try reader.u16())
-        var runs: [(value: UInt16, length: Int)] = []
-        var cells = 0
+        var runs = FoldedCells()
         for _ in 0..<tokens {
             let token = try reader.varint()
             let down = token >> 1
             let length = token & 1 == 1 ? try reader.varint() : 1
             guard down <= 10_001 else { throw DecodingError(message: "\(check) has a cell out of range") }
-            guard length <= UInt64(limit - cells) else { throw DecodingError(message: "\(check) has more cells than kept") }
-            cells += Int(length)
-            runs.append((down == 10_001 ? noData : UInt16(10_000 - down), Int(length)))
+            guard length <= UInt64(limit - runs.count) else { throw DecodingError(message: "\(check) has more cells than kept") }
+            runs.append(down == 10_001 ? noData : UInt16(10_000 - down), times: Int(length))
         }
         return runs
     }
