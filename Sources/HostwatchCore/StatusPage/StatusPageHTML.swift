@@ -18,7 +18,8 @@ public enum StatusPageHTML {
         let unknown = page.domains.filter { $0.state == .unknown }.count
         out += "<header><h1>\(escape(page.server))</h1><p>\(page.domains.count) domains: "
         out += "\(page.domains.count - down - failing - unknown) ok, \(failing) failing, \(down) down"
-        out += unknown > 0 ? ", \(unknown) with no result yet</p></header>\n<main>\n" : "</p></header>\n<main>\n"
+        if unknown > 0 { out += ", \(unknown) with no result yet" }
+        out += "</p></header>\n<main>\n"
         out += incidents(page.incidents, page: page, depth: 0)
         out += "<section><h2>Domains</h2><table class=\"d\"><thead><tr><th>state<th>domain<th>last 90 days<th>90 days</thead><tbody>\n"
         // One short line per domain (end tags the HTML parser implies are left out).
