@@ -72,7 +72,7 @@ actor Scheduler {
     /// 16's scale run); a check is found by binary search.
     private struct CheckMemories {
         /// The registered checks, sorted.
-        private(set) var ids: [CheckID] = []
+        private var ids: [CheckID] = []
         private var entries: [CheckMemory?] = []
 
         func position(of check: CheckID) -> Int? {
