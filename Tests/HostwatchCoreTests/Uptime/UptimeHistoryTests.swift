@@ -123,20 +123,13 @@ import Testing
         let usual = UptimeHistory(records: records).encoded().count
         #expect(usual < 2 << 20, "\(usual) bytes")
     }
-}
 
-@Suite struct UptimeHoursTests {
-    let midnight = Date(timeIntervalSince1970: 1_796_083_200)   // 2026-12-01T00:00:00Z
-
-    /// The last 48 hours are kept folded like the days: two days all up hold one run, and the
-    /// 24-hour figure over the folded hours is the plain mean of the cells.
+    /// The last 48 hours are kept folded like the days, and the 24-hour figure over the folded
+    /// hours is the plain mean of the cells.
     @Test func hoursAreKeptFoldedAndTheirFigureIsThePlainMean() throws {
         var history = UptimeHistory()
         // Three days of a result a minute; down from 30:00 to 30:30 (the second day, 06:00).
-        for minute in 0..<(3 * 24 * 60) {
-            let down = (30 * 60..<30 * 60 + 30).contains(minute)
-            history.record("shop.test/web", ok: !down, at: midnight.addingTimeInterval(Double(minute) * 60), maxGap: .seconds(120))
-        }
+        run(&history, from: midnight, minutes: 3 * 24 * 60, failing: 30 * 60..<30 * 60 + 30)
         let record = try #require(history.records["shop.test/web"])
         let plain = record.hours
         #expect(plain.count == UptimeHistory.hoursKept)
@@ -145,13 +138,12 @@ import Testing
                 "hour 30 was half down: the 8th of the 48 closed (hours 23–70; hour 71 is open)")
         // A fresh bad half hour: the figure follows it.
         let now = midnight.addingTimeInterval(3 * 86_400)
-        for minute in 0..<90 {
-            history.record("shop.test/web", ok: minute >= 30, at: now.addingTimeInterval(Double(minute) * 60), maxGap: .seconds(120))
-        }
+        run(&history, from: now, minutes: 90, failing: 0..<30)
         let later = try #require(history.records["shop.test/web"])
         let cells = later.hours.suffix(24)
-        let open = Double(later.hourUp) / Double(later.hourObserved) * min(1, Double(later.hourObserved) / 3600)
-        let expected = (cells.map { Double($0) / 10_000 }.reduce(0, +) + open) / (Double(cells.count) + min(1, Double(later.hourObserved) / 3600))
+        let openWeight = min(1, Double(later.hourObserved) / 3600)
+        let open = Double(later.hourUp) / Double(later.hourObserved) * openWeight
+        let expected = (cells.map { Double($0) / 10_000 }.reduce(0, +) + open) / (Double(cells.count) + openWeight)
         let figure = try #require(history.figures(of: "shop.test/web", at: now.addingTimeInterval(90 * 60)).last24h)
         #expect(abs(figure - expected) < 1e-9, "\(figure) against \(expected)")
         #expect(figure < 1)
