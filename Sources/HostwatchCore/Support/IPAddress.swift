@@ -51,15 +51,30 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
         return lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }
 
+    /// Four decimal parts of one to three digits, each at most 255, read in one pass over the
+    /// bytes (every DNS query parses its server's address: a split made an array and four
+    /// substrings each time).
     static func parseIPv4(_ text: Substring) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(4)
-        for part in text.split(separator: ".", omittingEmptySubsequences: false) {
-            guard !part.isEmpty, part.utf8.count <= 3, part.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-                  let value = UInt8(part) else { return nil }
-            out.append(value)
+        var value = 0, digits = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, out.count < 3 else { return nil }
+                out.append(UInt8(value))
+                value = 0
+                digits = 0
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 3 {
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard value <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
-        return out.count == 4 ? out : nil
+        guard digits > 0, out.count == 3 else { return nil }
+        out.append(UInt8(value))
+        return out
     }
 
     static func parseIPv6(_ text: String) -> [UInt8]? {

@@ -121,10 +121,18 @@ public final class DNSSocketLoop: @unchecked Sendable {
             let batch = Batch(count: queries.count, continuation: continuation)
             // Distinct IDs: the queries to one server share a socket, and the ID tells their
             // replies apart.
-            var used = Set<UInt16>()
+            // Four IDs from each 64 random bits: one getrandom call a check instead of one a query.
+            var used = Set<UInt16>(minimumCapacity: queries.count)
+            var random = SystemRandomNumberGenerator()
+            var bits: UInt64 = 0, left = 0
+            func nextID() -> UInt16 {
+                if left == 0 { bits = random.next(); left = 4 }
+                defer { bits >>= 16; left -= 1 }
+                return UInt16(truncatingIfNeeded: bits)
+            }
             let jobs = queries.enumerated().compactMap { index, query in
-                var id = UInt16.random(in: 0...UInt16.max)
-                while !used.insert(id).inserted, used.count < 65536 { id = .random(in: 0...UInt16.max) }
+                var id = nextID()
+                while !used.insert(id).inserted, used.count < 65536 { id = nextID() }
                 return Self.job(for: query, id: id, reply: .batch(batch, index))
             }
             if !jobs.isEmpty, !submit(jobs) {
