@@ -145,7 +145,12 @@ static void hw_tls_handshake_event(const SSL *ssl, int where, int ret) {
 }
 static CURLcode hw_tls_ctx_setup(CURL *h, void *ctx, void *userptr) {
     (void)h;
+    /* A connection waiting for its peer lets go of its record buffers (about 17 KB to read, as
+       much to write) and takes them again for the next record: a hung server's handshake waits
+       until the check's timeout, a kept connection a whole interval. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     hw_tls_handshake *handshake = userptr;
+    if (!handshake) return CURLE_OK;
     int slots = hw_tls_slot_index(), handshakes = hw_tls_handshake_index();
     if (slots < 0 || handshakes < 0) return CURLE_OK;   /* no session kept */
     if (!SSL_CTX_set_ex_data(ctx, handshakes, handshake)) return CURLE_OK;
@@ -161,6 +166,10 @@ static CURLcode hw_tls_ctx_setup(CURL *h, void *ctx, void *userptr) {
 }
 /* The transfer offers the session of `handshake->slot` and keeps the ones its server issues
    there; `handshake` must live as long as the transfer. */
+void hw_easy_release_tls_buffers(CURL *h) {
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, hw_tls_ctx_setup);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, NULL);
+}
 void hw_easy_use_tls_slot(CURL *h, hw_tls_handshake *handshake) {
     curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, hw_tls_ctx_setup);

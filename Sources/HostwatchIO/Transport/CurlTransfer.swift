@@ -102,6 +102,7 @@ final class CurlTransfer: @unchecked Sendable {
             sessionSlot = slot
             hw_easy_use_tls_slot(easy, handshake)
         } else {
+            hw_easy_release_tls_buffers(easy)
             set(CURLOPT_CERTINFO, 1)
             // libcurl's own cache stays out of it, as for the transfers with a slot.
             if plan != nil { set(CURLOPT_SSL_SESSIONID_CACHE, 0) }
