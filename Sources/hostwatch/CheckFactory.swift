@@ -20,9 +20,10 @@ struct CheckFactory {
     /// Where disk checks keep their growth samples across reloads and restarts (the agent's);
     /// nil: a fresh history per check (`hostwatch check`).
     var diskHistories: HistoryStore?
-    /// Whether DNS checks write out the transcript of a passing run: `hostwatch check` shows it;
-    /// the agent keeps only a failing run's. (Web and mail transcripts are libcurl's own record,
-    /// made during the transfer either way.)
+    /// Whether DNS and web checks write out the transcript of a passing run: `hostwatch check`
+    /// shows it; the agent keeps only a failing run's. (A web check's transfer is recorded
+    /// either way; only writing the record out as a transcript is left to when it is read. Mail
+    /// transcripts are written out either way.)
     var transcribesPassingRuns = true
 
     /// The sites' certificate examinations and TLS sessions, which the web and mail checks share.
@@ -121,7 +122,8 @@ struct CheckFactory {
                 switch spec {
                 case .web(let configuration, _):
                     check = HTTPCheck(id: id, configuration: configuration, serverAddress: agent.server.address,
-                                      transport: http, caFile: agent.caFile, keepBodyBytes: agent.limits.bodyBytes)
+                                      transport: http, caFile: agent.caFile, keepBodyBytes: agent.limits.bodyBytes,
+                                      transcribesPassingRuns: transcribesPassingRuns)
                 case .smtp(var configuration, _):
                     configuration.host = configuration.host ?? agent.server.mailHost
                     check = SMTPCheck(id: id, configuration: configuration, domain: domain.domain, serverAddress: agent.server.address,

@@ -45,12 +45,16 @@ public struct HTTPCheck: Check {
     public let transport: any HTTPTransport
     public let caFile: String?
     public let keepBodyBytes: Int
+    /// Whether a passing run's observation carries its transcript (`hostwatch check` shows it;
+    /// the running agent keeps only a failing run's).
+    public let transcribesPassingRuns: Bool
 
     public var timing: CheckTiming { configuration.timing }
 
     public init(id: CheckID, configuration: Configuration, serverAddress: String, transport: any HTTPTransport,
-                caFile: String? = nil, keepBodyBytes: Int = 1024) {
+                caFile: String? = nil, keepBodyBytes: Int = 1024, transcribesPassingRuns: Bool = true) {
         self.id = id
+        self.transcribesPassingRuns = transcribesPassingRuns
         self.configuration = configuration
         self.address = configuration.address ?? serverAddress
         self.transport = transport
@@ -77,12 +81,14 @@ public struct HTTPCheck: Check {
                                   caFile: caFile, keepBodyBytes: keepBodyBytes,
                                   readBodyBytes: needsText ? Self.textSearchBytes : keepBodyBytes)
         let response = await transport.perform(request)
-        return Self.judge(response, check: id, configuration: configuration, endpoint: endpointText, now: now)
+        return Self.judge(response, check: id, configuration: configuration, endpoint: endpointText, now: now,
+                          transcribe: transcribesPassingRuns)
     }
 
-    /// The verdict on one response: a pure function of what the transport measured.
+    /// The verdict on one response: a pure function of what the transport measured. Without
+    /// `transcribe` a passing run's transcript is empty (a failing run's is always written out).
     public static func judge(_ response: HTTPResponse, check: CheckID, configuration: Configuration,
-                             endpoint: String, now: Date) -> Observation {
+                             endpoint: String, now: Date, transcribe: Bool = true) -> Observation {
         let timings: [(name: String, milliseconds: Double)] = [
             ("dns", response.timings.nameLookup), ("connect", response.timings.connect), ("tls", response.timings.tls),
             ("first_byte", response.timings.firstByte), ("total", response.timings.total),
@@ -90,11 +96,13 @@ public struct HTTPCheck: Check {
             .map { (name: $0.0, milliseconds: $0.1.timeInterval * 1000) }
         var observation = Observation(check: check, endpoint: endpoint, startedAt: now, duration: response.timings.total,
                                       outcome: .ok, summary: "", timings: timings,
-                                      certificateExpiry: response.certificate?.notAfter, transcript: response.transcript)
+                                      certificateExpiry: response.certificate?.notAfter)
         if let failure = failure(of: response, configuration: configuration, endpoint: endpoint, now: now) {
             observation.outcome = .failed(failure)
             observation.summary = failure.message
+            observation.transcript = response.transcript
         } else {
+            if transcribe { observation.transcript = response.transcript }
             let ms = Observation.formatMilliseconds(response.timings.total.timeInterval * 1000)
             observation.summary = "\(response.status.map(String.init) ?? "?") \(MailDialogue.quote(response.reason, limit: 120)) in \(ms) ms"
         }

@@ -108,14 +108,31 @@ public struct HTTPResponse: Sendable {
     public var certificate: CertificateFacts?
     /// The address and port actually connected to, when known.
     public var remote: String?
-    public var transcript: Transcript
+    /// What was sent and received, written out when read (see `writeTranscriptLater`).
+    public var transcript: Transcript {
+        get { written ?? writeTranscript?() ?? Transcript() }
+        set {
+            written = newValue
+            writeTranscript = nil
+        }
+    }
+    private var written: Transcript?
+    private var writeTranscript: (@Sendable () -> Transcript)?
 
     public init(error: TransferError? = nil, statusLine: String? = nil, status: Int? = nil,
                 transcript: Transcript = Transcript()) {
         self.error = error
         self.statusLine = statusLine
         self.status = status
-        self.transcript = transcript
+        written = transcript
+    }
+
+    /// The transcript is written out by `write` when it is read, each time: in the running agent
+    /// a passing check never reads it (issue 16: writing it out, escaped and capped, was about a
+    /// tenth of a plain HTTP check's CPU).
+    public mutating func writeTranscriptLater(_ write: @escaping @Sendable () -> Transcript) {
+        written = nil
+        writeTranscript = write
     }
 
     /// The reason phrase from the status line (`Service Unavailable`), or "".

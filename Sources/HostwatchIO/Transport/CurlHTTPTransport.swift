@@ -138,14 +138,19 @@ public struct CurlHTTPTransport: HTTPTransport {
         response.bodyPrefix = Array(transfer.body.prefix(request.keepBodyBytes))
         response.certificate = Self.certificateFacts(transfer.certificateChain())
 
-        var text = String(decoding: transfer.transcript, as: UTF8.self)
-        if !response.bodyPrefix.isEmpty {
-            let shown = String(decoding: response.bodyPrefix, as: UTF8.self)
-            text += "* body: first \(response.bodyPrefix.count) bytes\(transfer.bodyTruncated ? " (truncated at \(transfer.body.count) bytes read)" : ""):\n"
-            for line in shown.split(separator: "\n", omittingEmptySubsequences: false) { text += "< \(line)\n" }
+        let recorded = transfer.transcript, dropped = transfer.transcriptDropped, limit = transfer.transcriptLimit
+        let bodyPrefix = response.bodyPrefix, cut = transfer.bodyTruncated ? transfer.body.count : nil
+        let failure = response.error?.detail
+        response.writeTranscriptLater {
+            var text = String(decoding: recorded, as: UTF8.self)
+            if !bodyPrefix.isEmpty {
+                let shown = String(decoding: bodyPrefix, as: UTF8.self)
+                text += "* body: first \(bodyPrefix.count) bytes\(cut.map { " (truncated at \($0) bytes read)" } ?? ""):\n"
+                for line in shown.split(separator: "\n", omittingEmptySubsequences: false) { text += "< \(line)\n" }
+            }
+            if let failure { text += "* hostwatch: transfer failed: \(failure)\n" }
+            return Transcript(recorded: text, droppedBytes: dropped, limit: limit)
         }
-        if let error = response.error { text += "* hostwatch: transfer failed: \(error.detail)\n" }
-        response.transcript = Transcript(recorded: text, droppedBytes: transfer.transcriptDropped, limit: transfer.transcriptLimit)
         return response
     }
 

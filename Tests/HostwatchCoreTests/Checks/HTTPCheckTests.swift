@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HostwatchTestKit
 import Testing
 @testable import HostwatchCore
@@ -39,6 +40,42 @@ import Testing
         #expect(o.failure?.kind == kind)
         #expect(o.failure?.message.hasPrefix(message) == true, "\(o.summary)")
         #expect(o.failure?.category == (error == .certificate ? .security : .siteOffline))
+    }
+
+    @Test func aPassingRunWritesItsTranscriptOutOnlyWhenAskedToAndAFailingRunAlways() {
+        let writes = Mutex(0)
+        func recorded(status: Int) -> HTTPResponse {
+            var r = response(status: status)
+            r.writeTranscriptLater {
+                writes.withLock { $0 += 1 }
+                var t = Transcript()
+                t.append(.received, "HTTP/1.1 \(status)")
+                return t
+            }
+            return r
+        }
+        let c = HTTPCheck.Configuration(url: "https://example.org/", expectStatus: [200])
+        let quiet = HTTPCheck.judge(recorded(status: 200), check: id, configuration: c, endpoint: "203.0.113.10:443/https",
+                                    now: now, transcribe: false)
+        #expect(quiet.outcome == .ok)
+        #expect(quiet.transcript.rendered.isEmpty)
+        #expect(writes.withLock { $0 } == 0)
+
+        let shown = HTTPCheck.judge(recorded(status: 200), check: id, configuration: c, endpoint: "203.0.113.10:443/https", now: now)
+        #expect(shown.transcript.rendered == "< HTTP/1.1 200\n")
+        #expect(writes.withLock { $0 } == 1)
+
+        let failed = HTTPCheck.judge(recorded(status: 503), check: id, configuration: c, endpoint: "203.0.113.10:443/https",
+                                     now: now, transcribe: false)
+        #expect(failed.failure != nil)
+        #expect(failed.transcript.rendered == "< HTTP/1.1 503\n")
+        #expect(writes.withLock { $0 } == 2)
+
+        // A transcript set by hand replaces the one written later.
+        var replaced = recorded(status: 200)
+        replaced.transcript = Transcript()
+        #expect(replaced.transcript.rendered.isEmpty)
+        #expect(writes.withLock { $0 } == 2)
     }
 
     @Test func a503IsAnApplicationFailureQuotingTheStatusLine() {
