@@ -80,15 +80,9 @@ public struct UptimeHistory: Sendable, Hashable {
     /// (the clock was set back) only becomes the latest result.
     public mutating func record(_ check: String, ok: Bool, at time: Date, maxGap: Duration) {
         let hour = Self.hourNumber(time)
-        var record = records[check] ?? Record(hour: hour)
-        if let last = record.lastAt, time > last {
-            let gap = min(time.timeIntervalSince(last), maxGap.timeInterval)
-            record.add(from: time.addingTimeInterval(-gap), to: time, up: record.lastOK)
-        }
-        record.roll(to: max(hour, record.hour))
-        record.lastAt = time
-        record.lastOK = ok
-        records[check] = record
+        // Changed in place: a copy out and back looked the check up twice, and a copy's closed
+        // cells were copied again when the hour or day rolled.
+        records[check, default: Record(hour: hour)].take(ok: ok, at: time, hour: hour, maxGap: maxGap)
     }
 
     /// Forgets checks that have had no result for `daysKept` days before `now` (removed long ago).
@@ -132,6 +126,17 @@ public struct UptimeHistory: Sendable, Hashable {
 }
 
 extension UptimeHistory.Record {
+    /// Takes in a result at `time` (in hour number `hour`); see `UptimeHistory.record`.
+    mutating func take(ok: Bool, at time: Date, hour: Int32, maxGap: Duration) {
+        if let last = lastAt, time > last {
+            let gap = min(time.timeIntervalSince(last), maxGap.timeInterval)
+            add(from: time.addingTimeInterval(-gap), to: time, up: lastOK)
+        }
+        roll(to: max(hour, self.hour))
+        lastAt = time
+        lastOK = ok
+    }
+
     /// Splits the span at hour boundaries and adds each piece to its hour and day.
     mutating func add(from start: Date, to end: Date, up: Bool) {
         var t = start.timeIntervalSince1970
