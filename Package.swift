@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "HostwatchIO", dependencies: ["HostwatchCore", "CCurl", "CTLS"]),
         .target(name: "HostwatchTestKit", dependencies: ["HostwatchCore"]),
         .executableTarget(name: "hostwatch", dependencies: ["HostwatchCore", "HostwatchIO"]),
-        .executableTarget(name: "hostwatch-bench", dependencies: ["HostwatchCore", "HostwatchIO"]),
+        .executableTarget(name: "hostwatch-bench", dependencies: ["HostwatchCore", "HostwatchIO", "CTLS"]),
         .testTarget(name: "HostwatchCoreTests", dependencies: ["HostwatchCore", "HostwatchTestKit"],
                     exclude: ["Discovery/Fixtures"]),
         .testTarget(name: "HostwatchIOTests", dependencies: ["HostwatchIO", "HostwatchCore", "HostwatchTestKit"]),

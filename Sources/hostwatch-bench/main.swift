@@ -131,6 +131,9 @@ case "dns":
 case "store-list":
     StoreBench.list(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
+case "tls-context":
+    TLSContextBench.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
 case "status-page":
     StatusPageBench.run(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
