@@ -26,24 +26,12 @@ extension Check {
 /// Kept in 32 bytes instead of 64 (durations as nanoseconds, counts in 32 bits): every built
 /// check holds one, 40,000 of them at issue 16's scale.
 public struct CheckTiming: Sendable, Hashable {
-    private var intervalNanos: Int64
-    private var timeoutNanos: Int64
-    private var retryIntervalNanos: Int64
+    @Nanoseconds public var interval: Duration
+    @Nanoseconds public var timeout: Duration
+    @Nanoseconds public var retryInterval: Duration
     private var failureCount: Int32
     private var recoveryCount: Int32
 
-    public var interval: Duration {
-        get { .nanoseconds(intervalNanos) }
-        set { intervalNanos = newValue.nanoseconds }
-    }
-    public var timeout: Duration {
-        get { .nanoseconds(timeoutNanos) }
-        set { timeoutNanos = newValue.nanoseconds }
-    }
-    public var retryInterval: Duration {
-        get { .nanoseconds(retryIntervalNanos) }
-        set { retryIntervalNanos = newValue.nanoseconds }
-    }
     /// Consecutive failures that open an incident.
     public var failures: Int {
         get { Int(failureCount) }
@@ -57,9 +45,9 @@ public struct CheckTiming: Sendable, Hashable {
 
     public init(interval: Duration = .seconds(60), timeout: Duration = .seconds(10),
                 retryInterval: Duration = .seconds(15), failures: Int = 3, recoveries: Int = 2) {
-        intervalNanos = interval.nanoseconds
-        timeoutNanos = timeout.nanoseconds
-        retryIntervalNanos = retryInterval.nanoseconds
+        self.interval = interval
+        self.timeout = timeout
+        self.retryInterval = retryInterval
         failureCount = Int32(clamping: failures)
         recoveryCount = Int32(clamping: recoveries)
     }

@@ -17,29 +17,14 @@
 ///
 /// Kept as nanoseconds, 40 bytes instead of 80: the scheduler holds one per check.
 public struct CheckSchedule: Sendable, Hashable {
-    private var intervalNanos: Int64
-    private var retryIntervalNanos: Int64
-    private var slotNanos: Int64
-    private let phaseNanos: Int64
-    private let firstNanos: Int64
-
-    public var interval: Duration {
-        get { .nanoseconds(intervalNanos) }
-        set { intervalNanos = newValue.nanoseconds }
-    }
-    public var retryInterval: Duration {
-        get { .nanoseconds(retryIntervalNanos) }
-        set { retryIntervalNanos = newValue.nanoseconds }
-    }
+    @Nanoseconds public var interval: Duration
+    @Nanoseconds public var retryInterval: Duration
     /// The grid every due time falls on.
-    public var slot: Duration {
-        get { .nanoseconds(slotNanos) }
-        set { slotNanos = newValue.nanoseconds }
-    }
+    @Nanoseconds public var slot: Duration
     /// Where in each interval a settled check runs, a multiple of `slot` below `interval`.
-    public var phase: Duration { .nanoseconds(phaseNanos) }
+    @Nanoseconds public private(set) var phase: Duration
     /// When the first run is due.
-    public var first: Duration { .nanoseconds(firstNanos) }
+    @Nanoseconds public private(set) var first: Duration
 
     /// How long the first runs of `count` checks take to start: 5 s, or 2 ms a check beyond that
     /// (40,000 checks start over 80 s, at most an interval: ~500 a second, not 8,000).
@@ -55,16 +40,16 @@ public struct CheckSchedule: Sendable, Hashable {
     /// - Parameter seed: a stable hash of the check (the same across restarts).
     public init(interval: Duration, retryInterval: Duration, seed: UInt64, slot: Duration? = nil,
                 firstWithin: Duration = .seconds(5)) {
-        intervalNanos = interval.nanoseconds
-        retryIntervalNanos = retryInterval.nanoseconds
+        self.interval = interval
+        self.retryInterval = retryInterval
         let slot = slot ?? Self.slot(for: min(interval, retryInterval))
-        slotNanos = slot.nanoseconds
-        let step = max(1, slotNanos)
-        let slotsPerInterval = max(1, interval.nanoseconds / step)
-        phaseNanos = Int64(seed % UInt64(slotsPerInterval)) * step
-        let early = max(1, min(interval, firstWithin).nanoseconds / step)
+        self.slot = slot
+        let slotNanos = max(1, slot.nanoseconds)
+        let slotsPerInterval = max(1, interval.nanoseconds / slotNanos)
+        phase = .nanoseconds(Int64(seed % UInt64(slotsPerInterval)) * slotNanos)
+        let early = max(1, min(interval, firstWithin).nanoseconds / slotNanos)
         // A different mix of the seed, so the first run and the phase are not the same slot.
-        firstNanos = Int64((seed >> 17 ^ seed) % UInt64(early)) * step
+        first = .nanoseconds(Int64((seed >> 17 ^ seed) % UInt64(early)) * slotNanos)
     }
 
     /// When the run after the one scheduled at `scheduled` is due, given that it is `now`.

@@ -105,3 +105,19 @@ extension StringProtocol {
         return String(String.UnicodeScalarView(scalars[first...last]))
     }
 }
+
+/// A `Duration` kept as its whole nanoseconds (`Duration.nanoseconds`): 8 bytes instead of 16,
+/// for the values held once per check by the ten thousand (`CheckTiming`, `CheckSchedule`).
+@propertyWrapper
+public struct Nanoseconds: Sendable, Hashable {
+    private var nanoseconds: Int64
+
+    public init(wrappedValue: Duration) {
+        nanoseconds = wrappedValue.nanoseconds
+    }
+
+    public var wrappedValue: Duration {
+        get { .nanoseconds(nanoseconds) }
+        set { nanoseconds = newValue.nanoseconds }
+    }
+}

@@ -29,6 +29,16 @@ import Testing
         #expect(CheckTiming(interval: .seconds(Int64.max)).interval == .nanoseconds(Int64.max))
     }
 
+    @Test func durationsHeldOncePerCheckTakeEightBytesEach() {
+        #expect(MemoryLayout<Nanoseconds>.size == 8)
+        #expect(MemoryLayout<CheckTiming>.size == 32)
+        #expect(MemoryLayout<CheckSchedule>.size == 40)
+        var timing = CheckTiming()
+        timing.timeout = .milliseconds(1500)
+        #expect(timing.timeout == .milliseconds(1500))
+        #expect(timing != CheckTiming())
+    }
+
     @Test(arguments: [("1024", 1024), ("64KiB", 65_536), ("1MiB", 1_048_576), ("1GB", 1_000_000_000), ("10 KB", 10_000)])
     func parsesSizes(text: String, expected: Int) {
         #expect(DurationText.parseSize(text) == expected)
