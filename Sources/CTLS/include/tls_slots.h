@@ -40,8 +40,8 @@ void hw_tls_slot_release(hw_tls_slot *slot);
 /* Forgets the slot's session. */
 void hw_tls_slot_clear(hw_tls_slot *slot);
 int hw_tls_slot_holds_session(hw_tls_slot *slot);
-/* The transfer's TLS connection lets go of its record buffers while it waits (set by
-   hw_easy_use_tls_slot too). */
+/* The transfer's TLS connection, if it makes one, lets go of its record buffers while it
+   waits (hw_easy_use_tls_slot's callback does too). */
 void hw_easy_release_tls_buffers(CURL *h);
 /* The transfer offers the session of `handshake->slot` and keeps the ones its server issues
    there; `handshake` must live as long as the transfer. */

@@ -60,6 +60,9 @@ final class CurlTransfer: @unchecked Sendable {
         // Debian's libcurl sets /etc/ssl/certs as CApath, which turns off the multi handle's CA
         // cache and makes every TLS handle re-read the whole bundle (~10-30 ms CPU each).
         hw_easy_setopt_string(easy, CURLOPT_CAPATH, nil)
+        // Any TLS connection lets go of its record buffers while it waits (a slot's transfers
+        // replace this callback with one that does the same and more).
+        hw_easy_release_tls_buffers(easy)
         hw_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
         hw_easy_setopt_long(easy, CURLOPT_VERBOSE, 1)
         hw_easy_setopt_debug_callback(easy, curlDebug)
@@ -102,7 +105,6 @@ final class CurlTransfer: @unchecked Sendable {
             sessionSlot = slot
             hw_easy_use_tls_slot(easy, handshake)
         } else {
-            hw_easy_release_tls_buffers(easy)
             set(CURLOPT_CERTINFO, 1)
             // libcurl's own cache stays out of it, as for the transfers with a slot.
             if plan != nil { set(CURLOPT_SSL_SESSIONID_CACHE, 0) }
