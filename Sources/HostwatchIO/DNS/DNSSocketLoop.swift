@@ -120,8 +120,8 @@ public final class DNSSocketLoop: @unchecked Sendable {
         return await withCheckedContinuation { continuation in
             let batch = Batch(count: queries.count, continuation: continuation)
             // Distinct IDs: the queries to one server share a socket, and the ID tells their
-            // replies apart.
-            // Four IDs from each 64 random bits: one getrandom call a check instead of one a query.
+            // replies apart. Four come from each 64 random bits: one getrandom call a check
+            // instead of one a query.
             var used = Set<UInt16>(minimumCapacity: queries.count)
             var random = SystemRandomNumberGenerator()
             var bits: UInt64 = 0, left = 0
