@@ -60,7 +60,7 @@ actor Scheduler {
             duration = observation.duration
             certificateExpiry = observation.certificateExpiry
             summary = observation.summary
-            shown = observation.failure?.gist ?? "ok"
+            shown = observation.failure.map { SharedText.one($0.gist) } ?? "ok"
             recent.append(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary, duration: observation.duration)
             failingTranscript = observation.failure == nil ? nil : observation.transcript.rendered
             return before
@@ -366,6 +366,10 @@ actor Scheduler {
     }
 
     private func record(_ observation: Observation, timing: CheckTiming, lateness: Duration) -> Bool {
+        // Its summary and failure are kept (the check's memory, its recent runs, the tracker's
+        // state) as the copies other checks keep of the same text.
+        var observation = observation
+        observation.shareText()
         let now = Date()
         latenesses.record(lateness)
         started[observation.check.kind, default: 0] += 1

@@ -62,7 +62,7 @@ public struct HTTPCheck: Check {
         self.keepBodyBytes = keepBodyBytes
         let target = URLParts(configuration.url)
         let host = address.contains(":") ? "[\(address)]" : address
-        endpointText = "\(host):\(target.port)/\(target.scheme)"
+        endpointText = SharedText.one("\(host):\(target.port)/\(target.scheme)")
     }
 
     /// `ADDRESS:PORT/http` or `/https`, from the URL's scheme and port.

@@ -39,6 +39,17 @@ public struct Observation: Sendable {
         self.transcript = transcript
     }
 
+    /// Takes the summary and the failure's message from `SharedText`: what is kept of a run is
+    /// then the one copy many checks keep alike (`200 OK in 12.0 ms`, a hung server's timeout).
+    public mutating func shareText() {
+        summary = SharedText.one(summary)
+        if case .failed(var failure) = outcome {
+            // Often the summary itself: then the same copy.
+            failure.message = failure.message == summary ? summary : SharedText.one(failure.message)
+            outcome = .failed(failure)
+        }
+    }
+
     /// The failure, when the run failed.
     public var failure: CheckFailure? {
         if case .failed(let failure) = outcome { return failure }

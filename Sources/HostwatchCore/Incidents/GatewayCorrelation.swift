@@ -46,7 +46,9 @@ struct GatewayCorrelation: Sendable {
     }
 
     mutating func register(_ check: CheckID, subject: IncidentTracker.Subject) {
-        guard check.kind == "web", let group = Self.group(of: subject) else { return }
+        guard check.kind == "web", let made = Self.group(of: subject) else { return }
+        // The group's key as `groups` holds it: one copy for the group, not one a site.
+        let group = groups.index(forKey: made).map { groups.keys[$0] } ?? made
         groups[group, default: []].append(check)
         groupOf[check] = group
     }

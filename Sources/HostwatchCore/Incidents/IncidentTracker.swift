@@ -256,7 +256,7 @@ public struct IncidentTracker: Sendable {
         incident.openedAt = openedAt
         for check in members {
             state.checks[check].debounce = Debounce(downSince: openedAt)
-            state.checks[check].incident = key
+            state.checks[check].incident = SharedText.one(key)
         }
         state.incidents[key] = incident
     }
@@ -493,7 +493,8 @@ public struct IncidentTracker: Sendable {
     /// A down check joins the incident for its cause, creating it when needed.
     mutating func join(_ check: CheckID, incident key: String, failure: CheckFailure, transcript: String, timings: Ticket.Step?,
                        attempts: [Ticket.Step], at now: Date) -> [IncidentAction] {
-        state.checks[check].incident = key
+        // Each member holds the key: one copy for all (a hung server's thousands of sites).
+        state.checks[check].incident = SharedText.one(key)
         let since = state.checks[check].debounce.failingSince ?? now
         if var incident = state.incidents[key] {
             incident.members.insert(check)
