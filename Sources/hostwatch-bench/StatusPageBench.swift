@@ -30,11 +30,12 @@ enum StatusPageBench {
         for d in 0..<domains {
             let domain = "customer-\(d).example.net"
             let check = "\(domain)/web"
+            let id = CheckID(target: domain, kind: "web")
             // One result an hour for a year (the accumulation per result is the same at any rate).
             for hour in stride(from: -365 * 24, through: 0, by: 1) {
                 let since = hour + 365 * 24   // hours since the start, never negative
                 let bad = d % 10 == 0 && (since / 24) % 7 == 0 && since % 24 == 3 || d % 100 == 0 && hour > -1
-                history.record(check, ok: !bad, at: now.addingTimeInterval(Double(hour) * 3600), maxGap: .seconds(7200))
+                history.record(id, ok: !bad, at: now.addingTimeInterval(Double(hour) * 3600), maxGap: .seconds(7200))
             }
             let down = d % 100 == 0
             checks.append(.init(check: check, state: down ? "down" : "ok", consecutiveFailures: down ? 3 : 0, failuresToOpen: 3,

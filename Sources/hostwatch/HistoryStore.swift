@@ -53,7 +53,7 @@ final class HistoryStore: Sendable {
     func record(_ observation: Observation, timing: CheckTiming) {
         let gap = timing.interval * 2 + timing.timeout
         uptime.withLock {
-            $0.record(observation.check.description, ok: observation.failure == nil, at: observation.startedAt, maxGap: gap)
+            $0.record(observation.check, ok: observation.failure == nil, at: observation.startedAt, maxGap: gap)
         }
     }
 
@@ -61,7 +61,7 @@ final class HistoryStore: Sendable {
     var current: UptimeHistory { uptime.withLock { $0 } }
 
     /// The figures of every check at `now`, by check.
-    func figures(at now: Date) -> [String: UptimeHistory.Figures] {
+    func figures(at now: Date) -> [CheckID: UptimeHistory.Figures] {
         let history = current
         return Dictionary(uniqueKeysWithValues: history.records.keys.map { ($0, history.figures(of: $0, at: now)) })
     }

@@ -39,9 +39,9 @@ public struct MetricsSnapshot: Sendable, Hashable {
     public var lateness = LatenessHistogram()
     /// Checks started since the agent did, by kind.
     public var started: [String: UInt64] = [:]
-    /// Uptime over 24 h, 30 and 90 days, by check (`example.org/web`); checks without a sample
+    /// Uptime over 24 h, 30 and 90 days, by check; checks without a sample
     /// are not reported.
-    public var uptime: [String: UptimeHistory.Figures] = [:]
+    public var uptime: [CheckID: UptimeHistory.Figures] = [:]
 
     public init(checks: [CheckSample], openIncidents: [Severity: Int]?, outboxPending: Int, takenAt: Date) {
         self.checks = checks

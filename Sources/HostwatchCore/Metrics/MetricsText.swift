@@ -47,7 +47,7 @@ public enum MetricsText {
         for index in checks.indices { sample("hostwatch_check_duration_seconds", index, seconds(checks[index].duration)) }
         family("hostwatch_check_last_run_timestamp_seconds", "When the check's latest run started, in Unix time.")
         for index in checks.indices { sample("hostwatch_check_last_run_timestamp_seconds", index, unixSeconds(checks[index].startedAt)) }
-        let withUptime = checks.indices.compactMap { index in snapshot.uptime[checks[index].check.description].map { (index, $0) } }
+        let withUptime = checks.indices.compactMap { index in snapshot.uptime[checks[index].check].map { (index, $0) } }
         if !withUptime.isEmpty {
             family("hostwatch_check_uptime_ratio", "Share of the observed time the check passed, over the last 24h, 30d or 90d (0 to 1).")
             for (index, figures) in withUptime {

@@ -30,8 +30,9 @@ extension UptimeHistory {
         var out = Self.magic
         out.append(Self.version)
         out.append(le: UInt32(records.count))
+        // In the order of the checks' descriptions (`CheckID`'s order), as when they were the keys.
         for (check, record) in records.sorted(by: { $0.key < $1.key }) {
-            let name = Array(check.utf8.prefix(Int(UInt16.max)))
+            let name = Array(check.description.utf8.prefix(Int(UInt16.max)))
             out.append(le: UInt16(name.count))
             out += name
             out.append(le: UInt32(bitPattern: record.day))
@@ -56,7 +57,7 @@ extension UptimeHistory {
         let version = try reader.u8()
         guard version == Self.version else { throw DecodingError(message: "version \(version) is not known to this build") }
         let count = try reader.u32()
-        var records: [String: Record] = [:]
+        var records: [CheckID: Record] = [:]
         for _ in 0..<count {
             let length = try reader.u16()
             guard let check = String(validating: try reader.take(Int(length)), as: UTF8.self) else {
@@ -74,7 +75,8 @@ extension UptimeHistory {
             record.lastOK = try reader.u8() != 0
             record.closedHours = try Self.readRuns(&reader, limit: Self.hoursKept, check: check)
             record.closedDays = try Self.readRuns(&reader, limit: Self.daysKept, check: check)
-            records[check] = record
+            // Every name was a check's description; one that names no check is left out.
+            if let id = CheckID(description: check) { records[id] = record }
         }
         guard reader.isAtEnd else { throw DecodingError(message: "trailing bytes after \(count) records") }
         self.init(records: records)

@@ -68,17 +68,19 @@ public struct UptimeHistory: Sendable, Hashable {
         }
     }
 
-    /// By check (`example.org/web`).
-    public private(set) var records: [String: Record] = [:]
+    /// By check. Keyed by the check's ID, not its description (`example.org/web`): a
+    /// description of more than 15 bytes is a string of its own, one a check (1.7 MB of keys in
+    /// issue 16's scale run), where the ID's domain is the one the check's own ID holds.
+    public private(set) var records: [CheckID: Record] = [:]
 
-    public init(records: [String: Record] = [:]) {
+    public init(records: [CheckID: Record] = [:]) {
         self.records = records
     }
 
     /// Adds one result of `check` at `time`. The time since the check's previous result (at
     /// most `maxGap`) counts for that result's verdict. A result older than the previous one
     /// (the clock was set back) only becomes the latest result.
-    public mutating func record(_ check: String, ok: Bool, at time: Date, maxGap: Duration) {
+    public mutating func record(_ check: CheckID, ok: Bool, at time: Date, maxGap: Duration) {
         let hour = Self.hourNumber(time)
         // Changed in place: a copy out and back looked the check up twice, and a copy's closed
         // cells were copied again when the hour or day rolled.
@@ -91,9 +93,14 @@ public struct UptimeHistory: Sendable, Hashable {
         records = records.filter { ($0.value.lastAt ?? .distantPast) >= cutoff }
     }
 
+    /// The figures of the check a description names (`example.org/web`) at `now`.
+    public func figures(of description: String, at now: Date) -> Figures {
+        figures(of: CheckID(description: description), at: now)
+    }
+
     /// The figures of `check` at `now`.
-    public func figures(of check: String, at now: Date) -> Figures {
-        guard let record = records[check]?.rolled(to: Self.hourNumber(now)) else {
+    public func figures(of check: CheckID?, at now: Date) -> Figures {
+        guard let check, let record = records[check]?.rolled(to: Self.hourNumber(now)) else {
             return Figures(last24h: nil, last30d: nil, last90d: nil)
         }
         return Figures(last24h: record.uptime(hours: 24), last30d: record.uptime(days: 30), last90d: record.uptime(days: 90))
@@ -101,9 +108,9 @@ public struct UptimeHistory: Sendable, Hashable {
 
     /// The last `count` days of `check` up to the one holding `now`, oldest first, as basis
     /// points (`noData` for a day nothing was observed); the last one is today so far.
-    public func dayCells(of check: String, count: Int, at now: Date) -> [UInt16] {
+    public func dayCells(of description: String, count: Int, at now: Date) -> [UInt16] {
         guard count > 0 else { return [] }
-        guard let record = records[check]?.rolled(to: Self.hourNumber(now)) else {
+        guard let check = CheckID(description: description), let record = records[check]?.rolled(to: Self.hourNumber(now)) else {
             return Array(repeating: Self.noData, count: count)
         }
         var cells: [UInt16] = []

@@ -103,8 +103,8 @@ import Testing
         var snapshot = MetricsSnapshot(checks: [
             .init(check: CheckID(target: "shop.test", kind: "web"), up: true, startedAt: now, duration: .milliseconds(5)),
         ], openIncidents: nil, outboxPending: 0, takenAt: now)
-        snapshot.uptime = ["shop.test/web": .init(last24h: 0.5, last30d: 0.99, last90d: nil),
-                           "gone.test/web": .init(last24h: 1, last30d: 1, last90d: 1)]
+        snapshot.uptime = [CheckID(target: "shop.test", kind: "web"): .init(last24h: 0.5, last30d: 0.99, last90d: nil),
+                           CheckID(target: "gone.test", kind: "web"): .init(last24h: 1, last30d: 1, last90d: 1)]
         let text = MetricsText.render(snapshot)
         #expect(text.contains("# TYPE hostwatch_check_uptime_ratio gauge\n"))
         #expect(text.contains(#"hostwatch_check_uptime_ratio{check="shop.test/web",domain="shop.test",kind="web",window="24h"} 0.5"#))

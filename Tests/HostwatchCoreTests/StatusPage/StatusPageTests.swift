@@ -1,4 +1,5 @@
 import Foundation
+import HostwatchTestKit
 import Testing
 @testable import HostwatchCore
 

@@ -1,4 +1,5 @@
 import Foundation
+import HostwatchTestKit
 import Testing
 @testable import HostwatchCore
 
@@ -66,7 +67,7 @@ import Testing
         for day in 0..<1_000 {
             history.record("shop.test/web", ok: day % 2 == 0, at: midnight.addingTimeInterval(Double(day) * 86_400), maxGap: .seconds(86_400))
         }
-        let record = history.records["shop.test/web"]
+        let record = history.record(of: "shop.test/web")
         #expect(record?.days.count == UptimeHistory.daysKept)
         #expect(record?.hours.count == UptimeHistory.hoursKept)
     }
@@ -113,13 +114,13 @@ import Testing
         record.days = (0..<365).map { UInt16(9_940 + $0 % 60) }
         record.hours = Array(repeating: 10_000, count: 48)
         record.lastAt = midnight
-        var records: [String: UptimeHistory.Record] = [:]
-        for i in 0..<10_000 { records["customer-\(i).example.net/web"] = record }
+        var records: [CheckID: UptimeHistory.Record] = [:]
+        for i in 0..<10_000 { records[CheckID(target: "customer-\(i).example.net", kind: "web")] = record }
         let worst = UptimeHistory(records: records).encoded().count
         #expect(worst < 5 << 20, "\(worst) bytes")
         // The usual case: days at 100 % join into one run.
         record.days = Array(repeating: 10_000, count: 365)
-        for i in 0..<10_000 { records["customer-\(i).example.net/web"] = record }
+        for i in 0..<10_000 { records[CheckID(target: "customer-\(i).example.net", kind: "web")] = record }
         let usual = UptimeHistory(records: records).encoded().count
         #expect(usual < 2 << 20, "\(usual) bytes")
     }
@@ -130,7 +131,7 @@ import Testing
         var history = UptimeHistory()
         // Three days of a result a minute; down from 30:00 to 30:30 (the second day, 06:00).
         run(&history, from: midnight, minutes: 3 * 24 * 60, failing: 30 * 60..<30 * 60 + 30)
-        let record = try #require(history.records["shop.test/web"])
+        let record = try #require(history.record(of: "shop.test/web"))
         let plain = record.hours
         #expect(plain.count == UptimeHistory.hoursKept)
         #expect(record.closedHours == FoldedCells(plain), "one folding for one sequence")
@@ -139,7 +140,7 @@ import Testing
         // A fresh bad half hour: the figure follows it.
         let now = midnight.addingTimeInterval(3 * 86_400)
         run(&history, from: now, minutes: 90, failing: 0..<30)
-        let later = try #require(history.records["shop.test/web"])
+        let later = try #require(history.record(of: "shop.test/web"))
         let cells = later.hours.suffix(24)
         let openWeight = min(1, Double(later.hourObserved) / 3600)
         let open = Double(later.hourUp) / Double(later.hourObserved) * openWeight

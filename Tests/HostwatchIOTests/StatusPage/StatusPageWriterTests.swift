@@ -1,4 +1,5 @@
 import Foundation
+import HostwatchTestKit
 import HostwatchCore
 import Testing
 @testable import HostwatchIO
