@@ -47,4 +47,24 @@ import Testing
         recent.append(at: start, ok: false, summary: "timeout", duration: .seconds(86_400))
         #expect(recent.runs.first?.durationMs == Double((1 << 24) - 1))
     }
+
+    @Test func theRunsAreHeldInTheValueItselfNotInABlockOfTheirOwn() {
+        // Twenty words and the ring's bookkeeping: at 40,000 checks an array of runs a check
+        // was a 208-byte heap block each.
+        #expect(MemoryLayout<RecentRuns>.size <= 20 * 8 + 16)
+        #expect(RecentRuns(capacity: 500).capacity == RecentRuns.mostRuns)
+        #expect(RecentRuns(capacity: 0).capacity == 1)
+    }
+
+    @Test func equalRunsAreEqualWhereverTheRingStarts() {
+        var wrapped = RecentRuns(capacity: 4)
+        var fresh = RecentRuns(capacity: 4)
+        for i in 0..<7 { wrapped.append(at: start + Double(i), ok: true, summary: "", duration: .milliseconds(i)) }
+        for i in 3..<7 { fresh.append(at: start + Double(i), ok: true, summary: "", duration: .milliseconds(i)) }
+        #expect(wrapped.runs.map(\.at) == (3..<7).map { start + Double($0) })
+        #expect(wrapped == fresh)
+        #expect(wrapped.hashValue == fresh.hashValue)
+        fresh.append(at: start + 7, ok: false, summary: "HTTP: 503", duration: .milliseconds(1))
+        #expect(wrapped != fresh)
+    }
 }
