@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HostwatchCore
+import Synchronization
 import Testing
 @testable import HostwatchIO
 
@@ -300,6 +301,36 @@ import Testing
         #expect(a.error?.detail == "hostwatch is stopping")
         #expect(b.error?.detail == "hostwatch is stopping")
     }
+    @Test func aStopAmidNewQueriesEndsEveryOneOfThem() async throws {
+        let silent = try FakeDNSServer(udp: { _ in [] })
+        defer { silent.stop() }
+        let batch = [query(silent.server, timeout: .seconds(30)), query(silent.server, .ns, timeout: .seconds(30)),
+                     query(silent.server, .soa, timeout: .seconds(30))]
+        // The stop races the loop thread taking what was just queued: queries it took in the
+        // same step as it saw the stop were neither sent nor ended, and their checks (and the
+        // agent's stop, which waits for them) waited forever.
+        let ended = EndedCount()
+        let rounds = 40, batches = 30
+        for _ in 0..<rounds {
+            let loop = DNSSocketLoop(maxInFlight: 2048)
+            for _ in 0..<batches {
+                Task.detached {
+                    let exchanges = await loop.exchange(all: batch)
+                    if exchanges.count == batch.count { ended.value.withLock { $0 += 1 } }
+                }
+            }
+            await Task.yield()
+            loop.shutdown()
+        }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+        while ended.value.withLock({ $0 }) < rounds * batches, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(ended.value.withLock { $0 } == rounds * batches)
+    }
+}
+
+/// Batches that came back, across the tasks that waited for them.
+final class EndedCount: Sendable {
+    let value = Mutex(0)
 }
 
 /// Numbers the queries a fake server sees, across its threads.

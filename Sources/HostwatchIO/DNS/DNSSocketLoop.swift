@@ -159,7 +159,7 @@ public final class DNSSocketLoop: @unchecked Sendable {
         }
     }
 
-    private static func stopping(_ job: Job) -> DNSExchange {
+    fileprivate static func stopping(_ job: Job) -> DNSExchange {
         DNSExchange(query: job.query, id: job.message.id, error: DNSQueryError(kind: .other, detail: "hostwatch is stopping"))
     }
 
@@ -343,7 +343,13 @@ private final class DNSLoopThread: @unchecked Sendable {
     func run() {
         while true {
             let (jobs, stopping) = owner.take(max: owner.maxInFlight - active.count)
-            if stopping { break }
+            if stopping {
+                // Taken off the queue in the same step as the stop was seen: end them too, or
+                // their checks would wait forever, and the agent's stop with them (issue 16's
+                // scale run: a `SIGTERM` amid 10,000 DNS checks hung the agent now and then).
+                for job in jobs { job.finish(DNSSocketLoop.stopping(job)) }
+                break
+            }
             begin(jobs, now: clock.now)
             expire(now: clock.now)
             compact()
@@ -358,9 +364,7 @@ private final class DNSLoopThread: @unchecked Sendable {
         }
         active.removeAll()
         sockets.removeAll()
-        for job in owner.drain() {
-            job.finish(DNSExchange(query: job.query, id: job.message.id, error: DNSQueryError(kind: .other, detail: "hostwatch is stopping")))
-        }
+        for job in owner.drain() { job.finish(DNSSocketLoop.stopping(job)) }
     }
 
     // MARK: Starting
