@@ -53,14 +53,15 @@ actor Scheduler {
             recent = RecentRuns(capacity: runsKept)
         }
 
-        /// Takes in a new run; returns what the check showed before it.
-        mutating func remember(_ observation: Observation) -> String? {
+        /// Takes in a new run that shows `now` (ok, or its failure's gist); returns what the
+        /// check showed before it.
+        mutating func remember(_ observation: Observation, showing now: String) -> String? {
             let before = shown
             startedAt = observation.startedAt
             duration = observation.duration
             certificateExpiry = observation.certificateExpiry
             summary = observation.summary
-            shown = observation.failure.map { SharedText.one($0.gist) } ?? "ok"
+            shown = now
             recent.append(at: observation.startedAt, ok: observation.failure == nil, summary: observation.summary, duration: observation.duration)
             failingTranscript = observation.failure == nil ? nil : observation.transcript.rendered
             return before
@@ -91,10 +92,10 @@ actor Scheduler {
 
         /// Takes in a run of a registered check; returns what it showed before (nil for its
         /// first run, and for a check no longer registered, which is not kept).
-        mutating func remember(_ observation: Observation, runsKept: Int) -> String? {
+        mutating func remember(_ observation: Observation, showing shown: String, runsKept: Int) -> String? {
             guard let at = position(of: observation.check) else { return nil }
             if entries[at] == nil { entries[at] = CheckMemory(runsKept: runsKept) }
-            return entries[at]!.remember(observation)
+            return entries[at]!.remember(observation, showing: shown)
         }
 
         /// The checks now registered: the memories of those that stay are kept.
@@ -375,10 +376,11 @@ actor Scheduler {
         started[observation.check.kind, default: 0] += 1
         resultObserver(observation, timing)
         liveness.progressed(at: .now)
-        let shown = observation.failure?.gist ?? "ok"
+        // The gist is kept as the copy other checks failing alike keep.
+        let shown = observation.failure.map { SharedText.one($0.gist) } ?? "ok"
         // Changed in place (the array yields the entry): a copy out and back would copy the
         // whole ring on every result.
-        let before = memory.remember(observation, runsKept: historyLength)
+        let before = memory.remember(observation, showing: shown, runsKept: historyLength)
         if before != shown { statusDirty = true }
         // The log says what changed (issue 13): a check starting to fail, failing differently,
         // or recovering; a check that stays down is summed up once per `remind_every`.
