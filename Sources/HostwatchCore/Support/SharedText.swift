@@ -19,9 +19,12 @@ public enum SharedText {
         // Up to 15 bytes a string is held inline: nothing to share.
         guard text.utf8.count > 15 else { return text }
         return table.withLock { table in
-            if let index = table.firstIndex(of: text) { return table[index] }
-            if table.count >= limit { table.removeAll(keepingCapacity: true) }
-            table.insert(text)
+            let (inserted, kept) = table.insert(text)
+            guard inserted else { return kept }
+            if table.count > limit {
+                table.removeAll(keepingCapacity: true)
+                table.insert(text)
+            }
             return text
         }
     }
