@@ -49,11 +49,8 @@ public struct RecentRuns: Sendable, Hashable {
 
     public var count: Int { Int(stored) }
 
-    /// The word of the `index`-th run kept, oldest first.
-    private func word(_ index: Int) -> UInt64 { words[(Int(oldest) + index) % Int(kept)] }
-
-    /// The words kept, oldest first.
-    private var packed: [UInt64] { (0..<count).map(word) }
+    /// Where in `words` the `index`-th run kept is, oldest first.
+    private func position(_ index: Int) -> Int { (Int(oldest) + index) % Int(kept) }
 
     /// Adds a run, dropping the oldest past `capacity`.
     public mutating func append(at: Date, ok: Bool, summary: String, duration: Duration) {
@@ -67,14 +64,14 @@ public struct RecentRuns: Sendable, Hashable {
             words[Int(oldest)] = word
             oldest = UInt8((Int(oldest) + 1) % Int(kept))
         } else {
-            words[(Int(oldest) + Int(stored)) % Int(kept)] = word
+            words[position(count)] = word
             stored += 1
         }
     }
 
     /// The runs kept, oldest first.
     public var runs: [Run] {
-        packed.map(run)
+        (0..<count).map { run(words[position($0)]) }
     }
 
     private func run(_ word: UInt64) -> Run {
@@ -91,12 +88,11 @@ public struct RecentRuns: Sendable, Hashable {
         if let index = messages.firstIndex(of: message) { return index }
         if messages.count >= capacity {
             var table: [String] = []
-            for index in 0..<count {
-                let position = (Int(oldest) + index) % Int(kept)
-                let run = run(words[position])
+            for at in (0..<count).map(position) {
+                let run = run(words[at])
                 guard !run.ok else { continue }
                 let entry = table.firstIndex(of: run.summary) ?? { table.append(run.summary); return table.count - 1 }()
-                words[position] = (words[position] & ~(UInt64(0x7F) << 57)) | (UInt64(entry) << 57)
+                words[at] = (words[at] & ~(UInt64(0x7F) << 57)) | (UInt64(entry) << 57)
             }
             messages = table
         }
