@@ -95,12 +95,13 @@ public struct UptimeHistory: Sendable, Hashable {
 
     /// The figures of the check a description names (`example.org/web`) at `now`.
     public func figures(of description: String, at now: Date) -> Figures {
-        figures(of: CheckID(description: description), at: now)
+        guard let check = CheckID(description: description) else { return Figures(last24h: nil, last30d: nil, last90d: nil) }
+        return figures(of: check, at: now)
     }
 
     /// The figures of `check` at `now`.
-    public func figures(of check: CheckID?, at now: Date) -> Figures {
-        guard let check, let record = records[check]?.rolled(to: Self.hourNumber(now)) else {
+    public func figures(of check: CheckID, at now: Date) -> Figures {
+        guard let record = records[check]?.rolled(to: Self.hourNumber(now)) else {
             return Figures(last24h: nil, last30d: nil, last90d: nil)
         }
         return Figures(last24h: record.uptime(hours: 24), last30d: record.uptime(days: 30), last90d: record.uptime(days: 90))
