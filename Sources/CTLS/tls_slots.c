@@ -164,12 +164,13 @@ static CURLcode hw_tls_ctx_setup(CURL *h, void *ctx, void *userptr) {
     SSL_CTX_set_info_callback(ctx, hw_tls_handshake_event);
     return CURLE_OK;
 }
-/* The transfer offers the session of `handshake->slot` and keeps the ones its server issues
-   there; `handshake` must live as long as the transfer. */
+/* Any TLS connection of the transfer lets go of its record buffers while it waits. */
 void hw_easy_release_tls_buffers(CURL *h) {
     curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, hw_tls_ctx_setup);
     curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, NULL);
 }
+/* The transfer offers the session of `handshake->slot` and keeps the ones its server issues
+   there; `handshake` must live as long as the transfer. */
 void hw_easy_use_tls_slot(CURL *h, hw_tls_handshake *handshake) {
     curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, hw_tls_ctx_setup);
