@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
 import HostwatchCore
-import Synchronization
 import Testing
 @testable import HostwatchIO
 
@@ -309,28 +308,30 @@ import Testing
         // The stop races the loop thread taking what was just queued: queries it took in the
         // same step as it saw the stop were neither sent nor ended, and their checks (and the
         // agent's stop, which waits for them) waited forever.
-        let ended = EndedCount()
         let rounds = 40, batches = 30
+        // Each batch that comes back says so; the stream ends when all have, or at the deadline
+        // (a batch that never comes back cannot be awaited to its end).
+        let (ends, ended) = AsyncStream.makeStream(of: Int.self)
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(20))
+            ended.finish()
+        }
         for _ in 0..<rounds {
             let loop = DNSSocketLoop(maxInFlight: 2048)
             for _ in 0..<batches {
-                Task.detached {
-                    let exchanges = await loop.exchange(all: batch)
-                    if exchanges.count == batch.count { ended.value.withLock { $0 += 1 } }
-                }
+                Task.detached { ended.yield(await loop.exchange(all: batch).count) }
             }
             await Task.yield()
             loop.shutdown()
         }
-        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
-        while ended.value.withLock({ $0 }) < rounds * batches, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(ended.value.withLock { $0 } == rounds * batches)
+        var complete = 0
+        for await count in ends {
+            if count == batch.count { complete += 1 }
+            if complete == rounds * batches { break }
+        }
+        deadline.cancel()
+        #expect(complete == rounds * batches)
     }
-}
-
-/// Batches that came back, across the tasks that waited for them.
-final class EndedCount: Sendable {
-    let value = Mutex(0)
 }
 
 /// Numbers the queries a fake server sees, across its threads.
