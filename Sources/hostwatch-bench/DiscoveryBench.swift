@@ -10,15 +10,7 @@ import HostwatchIO
 /// readers, the merge and every generated domain file. Target: under 2 s each.
 enum DiscoveryBench {
     static func run(_ args: [String]) {
-        var domains = 10_000
-        var i = 0
-        while i < args.count {
-            switch args[i] {
-            case "--domains": i += 1; domains = Int(args[i]) ?? domains
-            default: fail("unknown argument \(args[i])")
-            }
-            i += 1
-        }
+        let domains = BenchArguments(args, options: ["--domains"]).count("--domains", default: 10_000)
         let root = NSTemporaryDirectory() + "hostwatch-bench-discovery-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: root) }
         do {

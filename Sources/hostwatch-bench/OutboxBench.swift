@@ -13,19 +13,10 @@ import HostwatchIO
 ///   event (p50, p95, max): what delivery adds to an incident when the sink is healthy.
 enum OutboxBench {
     static func run(_ args: [String]) {
-        var events = 2000
-        var incidents = 50
-        var state: String?
-        var i = 0
-        while i < args.count {
-            switch args[i] {
-            case "--events": i += 1; events = Int(args[i]) ?? events
-            case "--incidents": i += 1; incidents = Int(args[i]) ?? incidents
-            case "--state": i += 1; state = args[i]
-            default: fail("unknown argument \(args[i])")
-            }
-            i += 1
-        }
+        let arguments = BenchArguments(args, options: ["--events", "--incidents", "--state"])
+        let events = arguments.count("--events", default: 2000)
+        let incidents = arguments.count("--incidents", default: 50)
+        let state = arguments.string("--state")
         let receiver = WebhookReceiver()
         let folder = state ?? NSTemporaryDirectory() + "hostwatch-bench-outbox-\(getpid())"
         defer { if state == nil { try? FileManager.default.removeItem(atPath: folder) } }

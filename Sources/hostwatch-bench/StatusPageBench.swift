@@ -9,19 +9,10 @@ import HostwatchIO
 /// `--out`, how long writing every file takes the first time and again with nothing changed.
 enum StatusPageBench {
     static func run(_ args: [String]) {
-        var domains = 10_000
-        var out: String?
-        var isPublic = false
-        var i = 0
-        while i < args.count {
-            switch args[i] {
-            case "--domains": i += 1; domains = i < args.count ? Int(args[i]) ?? domains : domains
-            case "--out": i += 1; out = i < args.count ? args[i] : nil
-            case "--public": isPublic = true
-            default: fail("unknown argument \(args[i])")
-            }
-            i += 1
-        }
+        let arguments = BenchArguments(args, options: ["--domains", "--out"], flags: ["--public"])
+        let domains = arguments.count("--domains", default: 10_000)
+        let out = arguments.string("--out")
+        let isPublic = arguments.has("--public")
         let now = Date(timeIntervalSince1970: 1_796_090_400)
         var history = UptimeHistory()
         var checks: [StatusSnapshot.CheckStatus] = []

@@ -47,18 +47,9 @@ enum StoreBench {
     }
 
     static func list(_ args: [String]) {
-        var state = ""
-        var total = 100_000
-        var i = 0
-        while i < args.count {
-            switch args[i] {
-            case "--state": i += 1; state = args[i]
-            case "--tickets": i += 1; total = Int(args[i]) ?? total
-            default: fail("unknown argument \(args[i])")
-            }
-            i += 1
-        }
-        guard !state.isEmpty else { fail("--state DIR is required") }
+        let arguments = BenchArguments(args, options: ["--state", "--tickets"])
+        let total = arguments.count("--tickets", default: 100_000)
+        guard let state = arguments.string("--state"), !state.isEmpty else { fail("--state DIR is required") }
         do {
             let fill = ContinuousClock.now
             // A store filled by an earlier run is reused (filling 100,000 files takes a while).

@@ -9,18 +9,7 @@ import Glibc
 /// libcurl option lets a context be shared (issue 16's SMTP target).
 enum TLSContextBench {
     static func run(_ args: [String]) {
-        var n = 2000
-        var i = 0
-        while i < args.count {
-            switch args[i] {
-            case "--n":
-                i += 1
-                guard i < args.count, let value = Int(args[i]), value > 0 else { fail("--n needs a positive number") }
-                n = value
-            default: fail("unknown argument \(args[i])")
-            }
-            i += 1
-        }
+        let n = BenchArguments(args, options: ["--n"]).count("--n", default: 2000)
         // Once before timing: OpenSSL loads its configuration and providers on first use.
         guard let first = SSL_CTX_new(TLS_client_method()) else { fail("SSL_CTX_new failed") }
         SSL_CTX_free(first)

@@ -9,17 +9,9 @@ import HostwatchCore
 /// one core 40,000 observations a minute would take, and memory per tracked check.
 enum TrackerBench {
     static func run(_ args: [String]) {
-        var domains = 10_000
-        var rounds = 10
-        var i = 0
-        while i < args.count {
-            switch args[i] {
-            case "--domains": i += 1; domains = Int(args[i]) ?? domains
-            case "--rounds": i += 1; rounds = Int(args[i]) ?? rounds
-            default: fail("unknown argument \(args[i])")
-            }
-            i += 1
-        }
+        let arguments = BenchArguments(args, options: ["--domains", "--rounds"])
+        let domains = arguments.count("--domains", default: 10_000)
+        let rounds = arguments.count("--rounds", default: 10)
         let rssBefore = currentRSSKiB()
         let server = Ticket.Server(name: "bench", address: "127.0.0.1")
         var tracker = IncidentTracker(server: server)
