@@ -191,7 +191,9 @@ private final class LoopThread: @unchecked Sendable {
         var readyFDs = [Int32](repeating: 0, count: 64)
         var readyEvents = [Int32](repeating: 0, count: 64)
         while true {
-            let (incoming, stopping) = owner.takeQueued(max: owner.maxInFlight - active.count)
+            var incoming: [CurlMultiLoop.Pending]
+            let stopping: Bool
+            (incoming, stopping) = owner.takeQueued(max: owner.maxInFlight - active.count)
             if stopping {
                 // Taken off the queue in the same step as the stop was seen: end them too, or
                 // their callers would wait forever.
@@ -209,6 +211,9 @@ private final class LoopThread: @unchecked Sendable {
                     transfer.finish(CURLE_FAILED_INIT)
                 }
             }
+            // What the makers hold (a check's plan, and through it its session slot) goes now,
+            // not at the end of this turn after the wait below, when the transfers may be long done.
+            incoming = []
             if let due = curlDue, due <= .now {
                 curlDue = nil
                 curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)

@@ -121,6 +121,9 @@ final class CurlTransfer: @unchecked Sendable {
 
     func finish(_ code: CURLcode) {
         finishedAt = ContinuousClock.now
+        // libcurl is done with the slot (a kept connection's TLS context holds a reference of its
+        // own): let go of it before the caller goes on, so that a sweep right after frees it.
+        sessionSlot = nil
         continuation?.resume(returning: (self, code))
         continuation = nil
     }
