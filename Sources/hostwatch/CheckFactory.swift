@@ -31,13 +31,15 @@ struct CheckFactory {
 
     /// The factory for a loaded config, with the libcurl transports on `loop` and DNS on `dnsLoop`.
     /// `keeping`: the certificate memory of the checks this config replaces (a reload), kept
-    /// when `cert_check_every` is unchanged, so the sites' examinations and sessions carry over.
+    /// when `cert_check_every` and the CA file (`tls.ca_file`, path and content) are unchanged,
+    /// so the sites' examinations and sessions carry over.
     init(config: LoadedConfig, loop: CurlMultiLoop, dnsLoop: DNSSocketLoop, keeping earlier: CertificateMemory? = nil) {
         agent = config.agent
         let every = config.agent.defaults.certCheckEvery
         let compact = Self.keepsCompactSessions(config)
-        let certificates = earlier.flatMap { $0.every == every && $0.compactSessions == compact ? $0 : nil }
-            ?? CertificateMemory(every: every, compactSessions: compact)
+        let trust = TrustedCAFile(config.agent.caFile)
+        let certificates = earlier.flatMap { $0.every == every && $0.compactSessions == compact && $0.trust == trust ? $0 : nil }
+            ?? CertificateMemory(every: every, compactSessions: compact, trust: trust)
         certificates.sweep()
         self.certificates = certificates
         // A loop sized by `keptConnections` holds a connection for every HTTPS site.

@@ -118,4 +118,64 @@ struct ReloadTests {
         #expect(after.allSatisfy { $0 == "r" }, "after the reload: \(after)")
         #expect(agent.terminate() == 0)
     }
+
+    /// A reload after the CA file changed examines every site again against what it now holds:
+    /// the operator takes a CA out of the file and reloads, and the site whose certificate that
+    /// CA signed fails at its next check. Kept across the reload, the examinations under the old
+    /// file would have stood for up to `cert_check_every` (an hour), the checks resuming TLS
+    /// sessions that show no certificate.
+    @Test func aReloadAfterTheCAFileChangedExaminesEverySiteAgainstIt() async throws {
+        let dir = try TempDirectory(prefix: "hostwatch-reload-ca")
+        defer { try? dir.remove() }
+        let retired = try TestCA(directory: dir.appending("retired-ca"), commonName: "retired CA")
+        let kept = try TestCA(directory: dir.appending("kept-ca"), commonName: "kept CA")
+        let nginx = try NginxServer(directory: dir.path, address: freeLoopbackAddress(), sites: [
+            .init(domain: "a.test", tls: try retired.issue(names: ["a.test"], days: 90), extraServerConfig: "ssl_session_cache shared:hw:1m;"),
+        ], accessLogFormat: "$host $ssl_session_reused $status")
+        defer { nginx.shutdown() }
+        try nginx.start()
+        let trust = dir.appending("trust.pem")
+        let both = try String(contentsOfFile: retired.caFile, encoding: .utf8) + String(contentsOfFile: kept.caFile, encoding: .utf8)
+        try both.write(toFile: trust, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir.appending("checks"), withIntermediateDirectories: true)
+        // Every check connects anew (`keep_connections: 0`), so each request shows its handshake;
+        // one failure is enough for a ticket.
+        try """
+        { server: { name: "reload-ca", address: "\(nginx.address)" }, state_dir: "state", checks: "checks", tls: { ca_file: "\(trust)" },
+          defaults: { interval: "300ms", retry_interval: "300ms", timeout: "2s", failures: 1 }, limits: { keep_connections: 0 } }
+        """.write(toFile: dir.appending("hostwatch.json5"), atomically: true, encoding: .utf8)
+        try #"{ domain: "a.test", web: { url: "https://a.test/" } }"#
+            .write(toFile: dir.appending("checks/a.test.json5"), atomically: true, encoding: .utf8)
+        let binary = try HostwatchBinary()
+        let config = dir.appending("hostwatch.json5")
+        let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: dir.appending("agent.log"))
+        defer { agent.terminate() }
+        /// `$ssl_session_reused` of each answered request to a.test.
+        func requests() -> [String] {
+            let lines = ((try? String(contentsOfFile: nginx.accessLog, encoding: .utf8)) ?? "").split(separator: "\n")
+            let fields: [[Substring]] = lines.map { $0.split(separator: " ") }
+            return fields.filter { $0.first == "a.test" && $0.last == "200" }.map { String($0[1]) }
+        }
+        let log = { (try? String(contentsOfFile: dir.appending("agent.log"), encoding: .utf8)) ?? "" }
+
+        // Trusted: examined, then resumed sessions ("r").
+        #expect(try await waitUntil(timeout: .seconds(20)) { requests().count >= 4 && requests().last == "r" },
+                "\(requests())\n\(log())")
+        #expect(try binary.tickets(config: config).isEmpty)
+
+        // The retired CA leaves the file; a reload.
+        try FileManager.default.copyItem(atPath: kept.caFile, toPath: trust + ".new")
+        #expect(rename(trust + ".new", trust) == 0)
+        try agent.signalGroup(SIGHUP)
+        #expect(try await waitUntil(timeout: .seconds(10)) { log().contains("event=agent.reloaded") }, "\(log())")
+        var tickets: [Ticket] = []
+        #expect(try await waitUntil(timeout: .seconds(10)) {
+            tickets = try binary.tickets(config: config)
+            return !tickets.isEmpty
+        }, "no ticket after the reload; a.test's requests: \(requests())\n\(log())")
+        #expect(tickets.first?.domains == ["a.test"])
+        #expect(tickets.first?.category == .security, "\(tickets.first?.subject ?? "")")
+        #expect(agent.terminate() == 0)
+    }
 }
+

@@ -1,4 +1,5 @@
 import CCurl
+import Glibc
 import CTLS
 import Synchronization
 import HostwatchCore
@@ -42,9 +43,15 @@ public final class CertificateMemory: Sendable {
     /// instead of 4 KB, for about 0.3 ms of CPU at each resumption).
     public let compactSessions: Bool
 
-    public init(every: Duration, compactSessions: Bool = false) {
+    /// The CA file the examinations verified against. A reload that finds it changed starts a
+    /// new memory: what was examined under the old trust (and the sessions resumed on it, which
+    /// show no certificate) stands for nothing under the new one.
+    public let trust: TrustedCAFile
+
+    public init(every: Duration, compactSessions: Bool = false, trust: TrustedCAFile = TrustedCAFile(nil)) {
         self.every = every
         self.compactSessions = compactSessions
+        self.trust = trust
     }
 
     /// Slots alive in the process (tests).
@@ -168,5 +175,24 @@ public final class CertificateMemory: Sendable {
     private func forget(_ site: String) {
         _ = sites.withLock { $0.removeValue(forKey: site) }
         if let slot = slots.withLock({ $0[site] }) { hw_tls_slot_clear(slot.pointer) }
+    }
+}
+
+/// The CA file TLS checks verify with (`tls.ca_file`), as it is when a config is loaded: its
+/// path and the file's identity (device, inode, size and modification time), so that a file
+/// replaced or edited in place is told apart from the one before. No file: the system's CAs.
+public struct TrustedCAFile: Equatable, Sendable {
+    public let path: String?
+    private let identity: [Int64]
+
+    public init(_ path: String?) {
+        self.path = path
+        var info = stat()
+        if let path, stat(path, &info) == 0 {
+            identity = [Int64(info.st_dev), Int64(info.st_ino), Int64(info.st_size),
+                        Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec)]
+        } else {
+            identity = []
+        }
     }
 }

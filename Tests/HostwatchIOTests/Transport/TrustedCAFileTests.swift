@@ -1,0 +1,26 @@
+import Foundation
+@testable import HostwatchIO
+import Testing
+
+/// What tells a reload that the CA file changed.
+struct TrustedCAFileTests {
+    @Test func theSameFileIsTheSameTrustAndAChangedOneIsNot() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hostwatch-trust-\(UInt64.random(in: 0...UInt64.max))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = folder + "/ca.pem"
+        try "one CA\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let before = TrustedCAFile(file)
+        #expect(TrustedCAFile(file) == before)
+        #expect(TrustedCAFile(nil) == TrustedCAFile(nil))
+        #expect(TrustedCAFile(nil) != before)
+
+        // Replaced (a new file, as an editor or `cp` over a rename leaves it) with other content.
+        try "one CA\nanother CA\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(TrustedCAFile(file) != before)
+        // Another path to the same content is another trust, and a missing file is one too.
+        try FileManager.default.copyItem(atPath: file, toPath: folder + "/copy.pem")
+        #expect(TrustedCAFile(folder + "/copy.pem") != TrustedCAFile(file))
+        #expect(TrustedCAFile(folder + "/missing.pem") != TrustedCAFile(file))
+    }
+}
