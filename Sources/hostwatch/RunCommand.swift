@@ -121,6 +121,7 @@ enum RunCommand {
             dnsLoop = DNSSocketLoop(maxInFlight: reloaded.agent.limits.inFlight)
             // The sites' certificate examinations and TLS sessions carry over (swept of the
             // ones that no longer stand): a new memory would examine every site again at once.
+            // Not when the CA file changed: then examining every site again is the point.
             let reloadedFactory = factory(reloaded, loop, dnsLoop, history, keeping: certificates)
             certificates = reloadedFactory.certificates
             checks = reloadedFactory.build(reloaded.domains, disks: true)

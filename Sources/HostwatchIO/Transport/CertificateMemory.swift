@@ -1,6 +1,6 @@
 import CCurl
-import Glibc
 import CTLS
+import Glibc
 import Synchronization
 import HostwatchCore
 
