@@ -191,29 +191,7 @@ private final class LoopThread: @unchecked Sendable {
         var readyFDs = [Int32](repeating: 0, count: 64)
         var readyEvents = [Int32](repeating: 0, count: 64)
         while true {
-            var incoming: [CurlMultiLoop.Pending]
-            let stopping: Bool
-            (incoming, stopping) = owner.takeQueued(max: owner.maxInFlight - active.count)
-            if stopping {
-                // Taken off the queue in the same step as the stop was seen: end them too, or
-                // their callers would wait forever.
-                for pending in incoming { pending.continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK)) }
-                break
-            }
-            for pending in incoming {
-                let transfer = pending.make()
-                transfer.continuation = pending.continuation
-                // Adding sets libcurl's timer to now: the timeout below starts the transfer.
-                let code = curl_multi_add_handle(multi, transfer.easy)
-                if code == CURLM_OK {
-                    active[transfer.easy] = transfer
-                } else {
-                    transfer.finish(CURLE_FAILED_INIT)
-                }
-            }
-            // What the makers hold (a check's plan, and through it its session slot) goes now,
-            // not at the end of this turn after the wait below, when the transfers may be long done.
-            incoming = []
+            guard startQueued() else { break }
             if let due = curlDue, due <= .now {
                 curlDue = nil
                 curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
@@ -267,6 +245,32 @@ private final class LoopThread: @unchecked Sendable {
         close(epoll)
         close(owner.wakeFD)
         owner.loopEnded()
+    }
+
+    /// Makes and adds the queued transfers there is room for; false once the loop is stopping.
+    /// What it takes off the queue (the makers, which hold a check's certificate plan and through
+    /// it its session slot) goes when it returns, not at the end of the loop's turn after its
+    /// wait, when the transfers may be long done and a sweep would find the slot still held.
+    func startQueued() -> Bool {
+        let (incoming, stopping) = owner.takeQueued(max: owner.maxInFlight - active.count)
+        if stopping {
+            // Taken off the queue in the same step as the stop was seen: end them too, or
+            // their callers would wait forever.
+            for pending in incoming { pending.continuation.resume(returning: (nil, CURLE_ABORTED_BY_CALLBACK)) }
+            return false
+        }
+        for pending in incoming {
+            let transfer = pending.make()
+            transfer.continuation = pending.continuation
+            // Adding sets libcurl's timer to now: the timeout in `run` starts the transfer.
+            let code = curl_multi_add_handle(multi, transfer.easy)
+            if code == CURLM_OK {
+                active[transfer.easy] = transfer
+            } else {
+                transfer.finish(CURLE_FAILED_INIT)
+            }
+        }
+        return true
     }
 
     /// Ends the transfers libcurl has finished; a mail transfer past its opening goes on to its
