@@ -97,9 +97,7 @@ struct ReloadTests {
                                      logFile: dir.appending("agent.log"))
         defer { agent.terminate() }
         func requests(of domain: String, from start: Int = 0) -> [String] {
-            let lines = ((try? String(contentsOfFile: nginx.accessLog, encoding: .utf8)) ?? "").split(separator: "\n")
-            return lines.dropFirst(start).map { $0.split(separator: " ").map(String.init) }
-                .filter { $0.first == domain && $0.last == "200" }.map { $0[1] }
+            Self.sessionsReused(in: nginx, of: domain, from: start)
         }
         let log = { (try? String(contentsOfFile: dir.appending("agent.log"), encoding: .utf8)) ?? "" }
 
@@ -150,12 +148,7 @@ struct ReloadTests {
         let config = dir.appending("hostwatch.json5")
         let agent = try ChildProcess(executable: binary.path, arguments: ["run", "--config", config], logFile: dir.appending("agent.log"))
         defer { agent.terminate() }
-        /// `$ssl_session_reused` of each answered request to a.test.
-        func requests() -> [String] {
-            let lines = ((try? String(contentsOfFile: nginx.accessLog, encoding: .utf8)) ?? "").split(separator: "\n")
-            let fields: [[Substring]] = lines.map { $0.split(separator: " ") }
-            return fields.filter { $0.first == "a.test" && $0.last == "200" }.map { String($0[1]) }
-        }
+        func requests() -> [String] { Self.sessionsReused(in: nginx, of: "a.test") }
         let log = { (try? String(contentsOfFile: dir.appending("agent.log"), encoding: .utf8)) ?? "" }
 
         // Trusted: examined, then resumed sessions ("r").
@@ -177,5 +170,13 @@ struct ReloadTests {
         #expect(tickets.first?.category == .security, "\(tickets.first?.subject ?? "")")
         #expect(agent.terminate() == 0)
     }
-}
 
+    /// `$ssl_session_reused` of each answered request to `domain` ("r" resumed, "." a new
+    /// session) from line `start` of the access log of an nginx logging
+    /// `$host $ssl_session_reused $status`.
+    static func sessionsReused(in nginx: NginxServer, of domain: String, from start: Int = 0) -> [String] {
+        let lines = ((try? String(contentsOfFile: nginx.accessLog, encoding: .utf8)) ?? "").split(separator: "\n")
+        let fields: [[Substring]] = lines.dropFirst(start).map { $0.split(separator: " ") }
+        return fields.filter { $0.first.map(String.init) == domain && $0.last == "200" }.map { String($0[1]) }
+    }
+}
