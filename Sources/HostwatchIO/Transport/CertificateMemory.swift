@@ -182,7 +182,7 @@ public final class CertificateMemory: Sendable {
 /// path and the file's identity (device, inode, size and modification time), so that a file
 /// replaced or edited in place is told apart from the one before. No file: the system's CAs.
 public struct TrustedCAFile: Equatable, Sendable {
-    public let path: String?
+    private let path: String?
     private let identity: [Int64]
 
     public init(_ path: String?) {
