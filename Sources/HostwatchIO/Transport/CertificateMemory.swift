@@ -178,17 +178,24 @@ public final class CertificateMemory: Sendable {
     }
 }
 
-/// The CA file TLS checks verify with (`tls.ca_file`), as it is when a config is loaded: its
-/// path and the file's identity (device, inode, size and modification time), so that a file
-/// replaced or edited in place is told apart from the one before. No file: the system's CAs.
+/// The CA file TLS checks verify with (`tls.ca_file`, or with none the system's bundle that
+/// libcurl was built to use, Debian's `/etc/ssl/certs/ca-certificates.crt`), as it is when a
+/// config is loaded: its path and the file's identity (device, inode, size and modification
+/// time), so that a file replaced or edited in place (`update-ca-certificates` rewrites the
+/// system's) is told apart from the one before.
 public struct TrustedCAFile: Equatable, Sendable {
     private let path: String?
     private let identity: [Int64]
 
     public init(_ path: String?) {
+        self.init(path, systemBundle: CurlGlobal.defaultCAFile)
+    }
+
+    /// `systemBundle`: the file verified against when `path` is nil.
+    init(_ path: String?, systemBundle: String?) {
         self.path = path
         var info = stat()
-        if let path, stat(path, &info) == 0 {
+        if let file = path ?? systemBundle, stat(file, &info) == 0 {
             identity = [Int64(info.st_dev), Int64(info.st_ino), Int64(info.st_size),
                         Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec)]
         } else {

@@ -333,4 +333,15 @@ enum CurlGlobal {
     }()
 
     static func initialize() { _ = done }
+
+    /// The CA bundle libcurl verifies with when a transfer names none (its build's default,
+    /// `CURLINFO_CAINFO`); nil when it has none.
+    static let defaultCAFile: String? = {
+        initialize()
+        guard let easy = curl_easy_init() else { return nil }
+        defer { curl_easy_cleanup(easy) }
+        var path: UnsafeMutablePointer<CChar>?
+        guard hw_easy_getinfo_string(easy, CURLINFO_CAINFO, &path) == CURLE_OK, let path else { return nil }
+        return String(cString: path)
+    }()
 }

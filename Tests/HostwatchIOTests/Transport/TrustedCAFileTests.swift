@@ -23,4 +23,27 @@ struct TrustedCAFileTests {
         #expect(TrustedCAFile(folder + "/copy.pem") != TrustedCAFile(file))
         #expect(TrustedCAFile(folder + "/missing.pem") != TrustedCAFile(file))
     }
+
+    /// With no `tls.ca_file` the system's bundle is the trust: `update-ca-certificates` writing
+    /// it anew is a change a reload must see.
+    @Test func withNoCAFileTheSystemBundleIsTheTrust() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hostwatch-trust-\(UInt64.random(in: 0...UInt64.max))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bundle = folder + "/ca-certificates.crt"
+        try "system CA one\n".write(toFile: bundle, atomically: true, encoding: .utf8)
+        let before = TrustedCAFile(nil, systemBundle: bundle)
+        #expect(TrustedCAFile(nil, systemBundle: bundle) == before)
+        try "system CA one\nsystem CA two\n".write(toFile: bundle, atomically: true, encoding: .utf8)
+        #expect(TrustedCAFile(nil, systemBundle: bundle) != before)
+        // A named file is not the system's bundle, even when it is the same file.
+        #expect(TrustedCAFile(bundle, systemBundle: bundle) != TrustedCAFile(nil, systemBundle: bundle))
+    }
+
+    /// The bundle libcurl verifies with when a check names none: Debian's libcurl is built with
+    /// `/etc/ssl/certs/ca-certificates.crt`.
+    @Test func libcurlNamesTheSystemBundle() {
+        #expect(CurlGlobal.defaultCAFile == "/etc/ssl/certs/ca-certificates.crt")
+        #expect(FileManager.default.fileExists(atPath: "/etc/ssl/certs/ca-certificates.crt"))
+    }
 }
