@@ -5,8 +5,7 @@ import Testing
 /// What tells a reload that the CA file changed.
 struct TrustedCAFileTests {
     @Test func theSameFileIsTheSameTrustAndAChangedOneIsNot() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hostwatch-trust-\(UInt64.random(in: 0...UInt64.max))").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try Self.makeFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let file = folder + "/ca.pem"
         try "one CA\n".write(toFile: file, atomically: true, encoding: .utf8)
@@ -27,8 +26,7 @@ struct TrustedCAFileTests {
     /// With no `tls.ca_file` the system's bundle is the trust: `update-ca-certificates` writing
     /// it anew is a change a reload must see.
     @Test func withNoCAFileTheSystemBundleIsTheTrust() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hostwatch-trust-\(UInt64.random(in: 0...UInt64.max))").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try Self.makeFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let bundle = folder + "/ca-certificates.crt"
         try "system CA one\n".write(toFile: bundle, atomically: true, encoding: .utf8)
@@ -45,5 +43,12 @@ struct TrustedCAFileTests {
     @Test func libcurlNamesTheSystemBundle() {
         #expect(CurlGlobal.defaultCAFile == "/etc/ssl/certs/ca-certificates.crt")
         #expect(FileManager.default.fileExists(atPath: "/etc/ssl/certs/ca-certificates.crt"))
+    }
+
+    /// A new folder of its own for one test's files.
+    static func makeFolder() throws -> String {
+        let folder = NSTemporaryDirectory() + "hostwatch-trust-\(UInt64.random(in: 0...UInt64.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
     }
 }
